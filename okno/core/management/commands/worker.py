@@ -1,0 +1,14 @@
+"""A queue worker of the scaled-out mode; periodic tasks are left to `okno scheduler`."""
+
+from django.core.management import BaseCommand
+from huey.contrib.djhuey import HUEY
+
+
+class Command(BaseCommand):
+    help = "Run queue workers (no periodic tasks)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--workers", type=int, default=4)
+
+    def handle(self, *args, workers, **options):
+        HUEY.create_consumer(workers=workers, worker_type="thread", periodic=False).run()

@@ -1,0 +1,140 @@
+"""Who may see and do what with tickets: the one place that answers it.
+
+A *principal* is either a staff `accounts.User` or a customer `contacts.Contact`
+(portal session or API token). The UI, the portal and the API all call
+`visible_tickets`, `can` and `ticket_get_for_user`; nothing else decides access.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from okno.accounts.models import Role, TicketScope, User
+from okno.contacts.models import Contact
+from okno.tickets.models import Ticket
+
+
+class Action:
+    VIEW = "view"
+    REPLY = "reply"
+    NOTE = "note"
+    UPDATE = "update"
+    ASSIGN = "assign"
+    MERGE = "merge"
+    DELETE = "delete"
+    EXPORT = "export"
+    SOLVE = "solve"  # a customer marking their own request solved
+
+    ALL = (VIEW, REPLY, NOTE, UPDATE, ASSIGN, MERGE, DELETE, EXPORT, SOLVE)
+
+
+# What each role may do with a ticket it can see.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(Action.ALL),
+    Role.SUPERVISOR: frozenset(Action.ALL),
+    Role.AGENT: frozenset(
+        {
+            Action.VIEW,
+            Action.REPLY,
+            Action.NOTE,
+            Action.UPDATE,
+            Action.ASSIGN,
+            Action.MERGE,
+            Action.SOLVE,
+        }
+    ),
+    Role.LIGHT_AGENT: frozenset({Action.VIEW, Action.NOTE}),
+    "customer": frozenset({Action.VIEW, Action.REPLY, Action.SOLVE}),
+}
+
+
+def is_customer(principal) -> bool:
+    return isinstance(principal, Contact)
+
+
+def is_staff(principal) -> bool:
+    return isinstance(principal, User) and principal.is_active
+
+
+def role_of(principal) -> str:
+    return "customer" if is_customer(principal) else principal.role
+
+
+def _staff_scope(user: User) -> Q | None:
+    """The Q limiting a staff member's tickets, or None for all."""
+    if user.role in (Role.ADMIN, Role.SUPERVISOR) or user.ticket_scope == TicketScope.ALL:
+        return None
+    if user.ticket_scope == TicketScope.ASSIGNED:
+        return Q(assignee=user)
+    group_ids = list(user.agent_groups.values_list("id", flat=True))
+    return Q(group_id__in=group_ids) | Q(assignee=user)
+
+
+def customer_scope(contact: Contact) -> Q:
+    followed = Ticket.followers.through.objects.filter(contact=contact).values("ticket_id")
+    scope = Q(contact=contact) | Q(number__in=followed)
+    if contact.organization_id and contact.organization.shares_tickets:
+        scope |= Q(organization_id=contact.organization_id)
+    return scope
+
+
+def visible_tickets(principal) -> QuerySet[Ticket]:
+    """Every ticket this principal may see; the base of every list and lookup."""
+    tickets = Ticket.objects.filter(is_deleted=False)
+    if is_customer(principal):
+        return tickets.filter(customer_scope(principal))
+    if not is_staff(principal):
+        return tickets.none()
+    scope = _staff_scope(principal)
+    return tickets if scope is None else tickets.filter(scope)
+
+
+def can(principal, action: str, ticket: Ticket | None = None) -> bool:
+    """May the principal do `action` (to `ticket`, which it must be able to see)?"""
+    if principal is None or not (is_customer(principal) or is_staff(principal)):
+        return False
+    if action not in ROLE_ACTIONS[role_of(principal)]:
+        return False
+    if ticket is None:
+        return True
+    return visible_tickets(principal).filter(number=ticket.number).exists()
+
+
+def can_on_visible(principal, action: str) -> bool:
+    """`can` for a ticket already fetched through `visible_tickets`."""
+    return principal is not None and action in ROLE_ACTIONS[role_of(principal)]
+
+
+def ticket_get_for_user(principal, number, *, action: str = Action.VIEW) -> Ticket:
+    """Fetch, scope and authorise in one call.
+
+    A ticket outside the principal's scope and a ticket the principal may see but not
+    act on both answer 404, so guessing numbers tells nothing.
+    """
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise Http404("no such ticket")
+    ticket = (
+        visible_tickets(principal)
+        .select_related("status", "contact", "organization", "group", "assignee", "category")
+        .filter(number=number)
+        .first()
+    )
+    if ticket is None or not can_on_visible(principal, action):
+        raise Http404("no such ticket")
+    return ticket
+
+
+def ticket_actions(principal) -> dict[str, bool]:
+    """Flags for templates and API responses: which buttons to show."""
+    allowed = ROLE_ACTIONS[role_of(principal)]
+    return {f"can_{a}": a in allowed for a in Action.ALL}
+
+
+def staff_can_manage(user, area: str = "settings") -> bool:
+    """Admin pages (users, groups, statuses, fields): admins; supervisors see some."""
+    if not is_staff(user):
+        return False
+    if area == "settings":
+        return user.role == Role.ADMIN
+    return user.role in (Role.ADMIN, Role.SUPERVISOR)

@@ -1,0 +1,198 @@
+"""Reading tickets for lists: built-in views, saved views, keyset pagination, counts.
+
+Shared by the agent UI and the REST API so both list exactly the same tickets.
+Pages are cut by a keyset cursor on the sort columns (never OFFSET), and counts are
+bounded: a view counts at most `COUNT_CAP` rows, so the sidebar stays cheap at any
+size.
+"""
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from okno.tickets.models import Attachment, Message, SavedView, StatusCategory, Ticket
+from okno.tickets.permissions import visible_tickets
+from okno.tickets.search import SORTS, search_tickets
+
+COUNT_CAP = 1000
+PAGE_SIZE = 50
+ACTIVE = [StatusCategory.NEW, StatusCategory.OPEN, StatusCategory.PENDING, StatusCategory.ON_HOLD]
+
+
+@dataclass(frozen=True)
+class BuiltinView:
+    key: str
+    title: str
+    needs_groups: bool = False
+
+    def filter(self, queryset: QuerySet, user) -> QuerySet:
+        if self.key == "mine":
+            return queryset.filter(
+                assignee=user, state__in=[StatusCategory.NEW, StatusCategory.OPEN]
+            )
+        if self.key == "unassigned":
+            return queryset.filter(
+                assignee__isnull=True, state__in=[StatusCategory.NEW, StatusCategory.OPEN]
+            )
+        if self.key == "open":
+            return queryset.filter(state__in=[StatusCategory.NEW, StatusCategory.OPEN])
+        if self.key == "pending":
+            return queryset.filter(state__in=[StatusCategory.PENDING, StatusCategory.ON_HOLD])
+        if self.key == "solved":
+            return queryset.filter(state=StatusCategory.SOLVED)
+        if self.key == "all":
+            return queryset
+        raise KeyError(self.key)
+
+
+BUILTIN_VIEWS = [
+    BuiltinView("mine", _("My open tickets")),
+    BuiltinView("unassigned", _("Unassigned in my groups")),
+    BuiltinView("open", _("All open in my groups")),
+    BuiltinView("pending", _("Pending")),
+    BuiltinView("solved", _("Recently solved")),
+    BuiltinView("all", _("All tickets")),
+]
+BUILTIN_BY_KEY = {v.key: v for v in BUILTIN_VIEWS}
+
+
+def saved_views_for(user) -> QuerySet[SavedView]:
+    return SavedView.objects.filter(Q(owner=user) | Q(shared=True)).order_by("position", "name")
+
+
+def capped_count(queryset: QuerySet) -> int:
+    """How many rows, counting no further than COUNT_CAP (shown as "1000+")."""
+    return len(queryset.order_by().values_list("number", flat=True)[:COUNT_CAP])
+
+
+def view_counts(user) -> dict[str, int]:
+    base = visible_tickets(user)
+    counts = {v.key: capped_count(v.filter(base, user)) for v in BUILTIN_VIEWS if v.key != "all"}
+    for saved in saved_views_for(user):
+        queryset, _parsed = search_tickets(base, saved.query, user)
+        counts[f"saved-{saved.pk}"] = capped_count(queryset)
+    return counts
+
+
+def encode_cursor(ticket: Ticket, sort: str) -> str:
+    columns = [c.lstrip("-") for c in SORTS[sort]]
+    values = []
+    for column in columns:
+        value = getattr(ticket, column)
+        values.append(value.isoformat() if isinstance(value, dt.datetime) else value)
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> list | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        return None
+    columns = [c.lstrip("-") for c in SORTS[sort]]
+    if not isinstance(values, list) or len(values) != len(columns):
+        return None
+    parsed = []
+    for column, value in zip(columns, values, strict=True):
+        try:
+            if column.endswith("_at"):
+                parsed.append(dt.datetime.fromisoformat(value))
+            else:
+                parsed.append(int(value))
+        except (TypeError, ValueError):
+            return None
+    return parsed
+
+
+def _after(sort: str, values: list) -> Q:
+    """Rows strictly after `values` in the order of SORTS[sort] (a keyset condition)."""
+    ordering = SORTS[sort]
+    condition = Q()
+    for i in range(len(ordering) - 1, -1, -1):
+        column = ordering[i].lstrip("-")
+        lookup = "lt" if ordering[i].startswith("-") else "gt"
+        step = Q(**{f"{column}__{lookup}": values[i]})
+        condition = (
+            step if i == len(ordering) - 1 else step | (Q(**{column: values[i]}) & condition)
+        )
+    return condition
+
+
+@dataclass
+class TicketPage:
+    tickets: list[Ticket]
+    next_cursor: str | None
+    sort: str
+    errors: list[str]
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def list_tickets(
+    user,
+    *,
+    view: str | None = None,
+    query: str = "",
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+    sort: str | None = None,
+) -> TicketPage:
+    """One page of a view (built-in key, `saved-<id>`) narrowed by a search query."""
+    queryset = visible_tickets(user)
+    if view in BUILTIN_BY_KEY:
+        queryset = BUILTIN_BY_KEY[view].filter(queryset, user)
+    elif view and view.startswith("saved-") and view[6:].isdigit():
+        saved = saved_views_for(user).filter(pk=int(view[6:])).first()
+        if saved is not None:
+            queryset, _parsed = search_tickets(queryset, saved.query, user)
+    queryset, parsed = search_tickets(queryset, query, user)
+    sort = sort if sort in SORTS else parsed.sort
+    queryset = queryset.order_by(*SORTS[sort])
+    if cursor:
+        values = _decode_cursor(cursor, sort)
+        if values is None:
+            raise BadCursor("invalid cursor")
+        queryset = queryset.filter(_after(sort, values))
+    rows = list(
+        queryset.select_related(
+            "status", "contact", "assignee", "group", "organization", "category"
+        ).prefetch_related("tags")[: limit + 1]
+    )
+    next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
+    return TicketPage(
+        tickets=rows[:limit], next_cursor=next_cursor, sort=sort, errors=parsed.errors
+    )
+
+
+def conversation(ticket: Ticket, *, public_only: bool = False) -> list[Message]:
+    """A ticket's messages with authors and attachments, in a fixed number of queries."""
+    messages = ticket.messages.select_related("author_user", "author_contact").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    )
+    if public_only:
+        messages = messages.filter(public=True)
+    return list(messages.order_by("created_at", "id"))
+
+
+def attachment_get_for_user(principal, attachment_id: int) -> Attachment:
+    """An attachment the principal may download (customers: public messages only)."""
+    from django.http import Http404
+
+    from okno.tickets.permissions import is_customer
+
+    tickets = visible_tickets(principal).values("number")
+    queryset = Attachment.objects.select_related("message").filter(
+        pk=attachment_id, message__ticket__in=tickets
+    )
+    if is_customer(principal):
+        queryset = queryset.filter(message__public=True)
+    attachment = queryset.first()
+    if attachment is None:
+        raise Http404("no such attachment")
+    return attachment

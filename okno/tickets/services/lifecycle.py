@@ -1,0 +1,596 @@
+"""Creating tickets, adding messages, changing fields."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from okno.accounts.models import Group, Role, User
+from okno.contacts.models import Contact, IdentityKind
+from okno.contacts.services import contact_get_or_create
+from okno.core.actors import SystemActor
+from okno.core.errors import ValidationFailed, VersionConflict
+from okno.core.events import dispatch_after_commit
+from okno.core.text import html_to_text, sanitize_html, text_to_html
+from okno.tickets.models import (
+    AuthorKind,
+    Category,
+    Channel,
+    CustomField,
+    CustomFieldKind,
+    Direction,
+    Message,
+    Priority,
+    Status,
+    StatusCategory,
+    SubmissionKey,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
+from okno.tickets.search import index_append, index_ticket
+from okno.tickets.services.attachments import (
+    AttachmentInput,
+    attachment_store,
+    validate_attachments,
+)
+from okno.tickets.services.events import record_event
+
+MAX_SUBJECT = 250
+MAX_BODY = 1_000_000
+
+
+def default_status(category: str) -> Status:
+    status = Status.objects.filter(category=category, is_default=True).first()
+    if status is None:
+        status = Status.objects.filter(category=category, is_active=True).first()
+    if status is None:
+        raise ValidationFailed(
+            _("No status exists in category %(c)s.") % {"c": category}, field="status"
+        )
+    return status
+
+
+def _clean_subject(subject: str) -> str:
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise ValidationFailed(_("The subject is required."), field="subject")
+    return subject[:MAX_SUBJECT]
+
+
+def _clean_body(body_text: str, body_html: str) -> tuple[str, str]:
+    if len(body_text or "") > MAX_BODY or len(body_html or "") > MAX_BODY * 2:
+        raise ValidationFailed(_("The message is too long."), field="body")
+    safe_html = sanitize_html(body_html) if body_html else ""
+    text = (body_text or "").strip() or html_to_text(safe_html)
+    if not safe_html:
+        safe_html = text_to_html(text)
+    return text, safe_html
+
+
+def tags_by_name(names: Iterable[str]) -> list[Tag]:
+    clean = sorted({" ".join(n.split()).lower()[:60] for n in names if n and n.strip()})
+    existing = {t.name: t for t in Tag.objects.filter(name__in=clean)}
+    for name in clean:
+        if name not in existing:
+            existing[name], _created = Tag.objects.get_or_create(name=name)
+    return [existing[n] for n in clean]
+
+
+def _is_agent(actor) -> bool:
+    return isinstance(actor, User)
+
+
+def _add_message(
+    *,
+    ticket: Ticket,
+    actor,
+    body_text: str,
+    body_html: str,
+    public: bool,
+    channel: str,
+    attachments: list[AttachmentInput],
+    external_id: str = "",
+    reply_text: str = "",
+    created_at: dt.datetime | None = None,
+    author: Contact | User | None = None,
+) -> tuple[Message, list[TicketEvent]]:
+    author = author or actor
+    now = created_at or timezone.now()
+    if isinstance(author, User):
+        kind, direction = AuthorKind.AGENT, Direction.OUT
+    elif isinstance(author, Contact):
+        kind, direction = AuthorKind.CONTACT, Direction.IN
+    else:
+        kind, direction = AuthorKind.SYSTEM, Direction.OUT
+    message = Message.objects.create(
+        ticket=ticket,
+        author_kind=kind,
+        direction=direction,
+        public=public,
+        channel=channel,
+        author_user=author if isinstance(author, User) else None,
+        author_contact=author if isinstance(author, Contact) else None,
+        body_text=body_text,
+        body_html=body_html,
+        reply_text=reply_text or body_text,
+        external_id=external_id[:255],
+        created_at=now,
+    )
+    stored = [attachment_store(message=message, item=item) for item in attachments]
+    event = record_event(
+        ticket_id=ticket.number,
+        actor=actor,
+        kind="message" if public else "note",
+        data={
+            "message": message.pk,
+            "direction": direction,
+            "author_kind": kind,
+            "attachments": [a.filename for a in stored],
+        },
+        version=ticket.version,
+    )
+    index_append(ticket.number, body_text)
+    return message, [event]
+
+
+def ticket_create(
+    *,
+    actor,
+    subject: str,
+    body_text: str = "",
+    body_html: str = "",
+    contact: Contact | None = None,
+    contact_email: str = "",
+    contact_name: str = "",
+    group: Group | None = None,
+    priority: int = Priority.NORMAL,
+    category: Category | None = None,
+    tags: Iterable[str] = (),
+    channel: str = Channel.WEB,
+    message_from_agent: bool = False,
+    attachments: Iterable[AttachmentInput] = (),
+    custom_fields: dict | None = None,
+    assignee: User | None = None,
+    followers: Iterable[Contact] = (),
+    parent: Ticket | None = None,
+    idempotency_key: str = "",
+    external_id: str = "",
+    created_at: dt.datetime | None = None,
+) -> Ticket:
+    """Open a ticket with its first message.
+
+    The first message is the requester's unless `message_from_agent` (an agent
+    writing first, e.g. logging a phone call as an outbound note).
+    """
+    subject = _clean_subject(subject)
+    body_text, body_html = _clean_body(body_text, body_html)
+    attachments = list(attachments)
+    validate_attachments(attachments)
+    if isinstance(actor, Contact):
+        contact = actor
+    if contact is None:
+        if not contact_email:
+            raise ValidationFailed(_("The requester's email is required."), field="contact")
+        contact, _created = contact_get_or_create(
+            kind=IdentityKind.EMAIL, value=contact_email, name=contact_name
+        )
+    if priority not in Priority.values:
+        raise ValidationFailed(_("Unknown priority."), field="priority")
+    if assignee is not None:
+        _check_assignee(assignee)
+    values = validate_custom_fields(custom_fields or {}) if custom_fields else {}
+    now = created_at or timezone.now()
+    with transaction.atomic():
+        if idempotency_key:
+            existing = (
+                SubmissionKey.objects.filter(key=idempotency_key).select_related("ticket").first()
+            )
+            if existing is not None:
+                return existing.ticket
+        status = default_status(StatusCategory.OPEN if assignee else StatusCategory.NEW)
+        ticket = Ticket.objects.create(
+            subject=subject,
+            status=status,
+            state=status.category,
+            priority=priority,
+            category=category,
+            group=group,
+            assignee=assignee,
+            contact=contact,
+            organization_id=contact.organization_id,
+            channel=channel,
+            parent=parent,
+            custom_fields=values,
+            created_at=now,
+            updated_at=now,
+        )
+        if idempotency_key:
+            try:
+                with transaction.atomic():
+                    SubmissionKey.objects.create(key=idempotency_key[:100], ticket=ticket)
+            except IntegrityError:  # a concurrent twin won; give its ticket back
+                transaction.set_rollback(True)
+                return SubmissionKey.objects.get(key=idempotency_key[:100]).ticket
+        tag_objects = tags_by_name(tags)
+        if tag_objects:
+            ticket.tags.set(tag_objects)
+        if followers:
+            ticket.followers.set([f for f in followers if f.pk != contact.pk])
+        events = [
+            record_event(
+                ticket_id=ticket.number,
+                actor=actor,
+                kind="created",
+                version=1,
+                data={
+                    "subject": subject,
+                    "channel": channel,
+                    "status": status.name,
+                    "priority": Priority(priority).name.lower(),
+                    "group": group.name if group else None,
+                    "assignee": assignee.name if assignee else None,
+                    "tags": [t.name for t in tag_objects],
+                },
+            )
+        ]
+        author = actor if (message_from_agent and _is_agent(actor)) else contact
+        _message, message_events = _add_message(
+            ticket=ticket,
+            actor=actor,
+            author=author,
+            body_text=body_text,
+            body_html=body_html,
+            public=True,
+            channel=channel,
+            attachments=attachments,
+            external_id=external_id,
+            created_at=now,
+        )
+        events += message_events
+        _touch_counters(ticket, author=author, public=True, when=now)
+        index_ticket(ticket)
+        dispatch_after_commit([e.id for e in events])
+    ticket.refresh_from_db()
+    return ticket
+
+
+def _touch_counters(ticket: Ticket, *, author, public: bool, when: dt.datetime) -> None:
+    updates = {"message_count": F("message_count") + 1, "updated_at": when}
+    if isinstance(author, Contact):
+        updates["last_customer_message_at"] = when
+    elif isinstance(author, User) and public:
+        updates["last_agent_message_at"] = when
+        if ticket.first_response_at is None and ticket.created_at != when:
+            updates["first_response_at"] = when
+    Ticket.objects.filter(number=ticket.number).update(**updates)
+
+
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    actor,
+    body_text: str = "",
+    body_html: str = "",
+    public: bool = True,
+    attachments: Iterable[AttachmentInput] = (),
+    channel: str | None = None,
+    external_id: str = "",
+    reply_text: str = "",
+    new_status: Status | None = None,
+    author: Contact | None = None,
+) -> Message:
+    """Add a public reply or an internal note, moving the status the way people expect.
+
+    A customer writing again reopens a pending or solved ticket; an agent's first
+    public reply records the first response and opens a new ticket. Closed tickets
+    take no more customer replies (the channel opens a follow-up instead).
+    """
+    body_text, body_html = _clean_body(body_text, body_html)
+    attachments = list(attachments)
+    if not body_text and not attachments:
+        raise ValidationFailed(_("The message is empty."), field="body")
+    validate_attachments(attachments)
+    writer = author or actor
+    if isinstance(writer, Contact):
+        public = True
+    if isinstance(writer, User) and writer.role == Role.LIGHT_AGENT and public:
+        raise ValidationFailed(_("Light agents can add internal notes only."), field="public")
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update().select_related("status").get(number=ticket.number)
+        )
+        if ticket.state == StatusCategory.CLOSED and isinstance(writer, Contact):
+            raise ValidationFailed(
+                _("This request is closed. Please open a new one."), field="ticket"
+            )
+        message, events = _add_message(
+            ticket=ticket,
+            actor=actor,
+            author=writer,
+            body_text=body_text,
+            body_html=body_html,
+            public=public,
+            channel=channel or ticket.channel,
+            attachments=attachments,
+            external_id=external_id,
+            reply_text=reply_text,
+            created_at=now,
+        )
+        _touch_counters(ticket, author=writer, public=public, when=now)
+        target = new_status
+        if (
+            target is None
+            and isinstance(writer, Contact)
+            and ticket.state
+            in (StatusCategory.PENDING, StatusCategory.SOLVED, StatusCategory.ON_HOLD)
+        ) or (
+            target is None
+            and isinstance(writer, User)
+            and public
+            and ticket.state == StatusCategory.NEW
+        ):
+            target = default_status(StatusCategory.OPEN)
+        if target is not None and target.pk != ticket.status_id:
+            events += _apply_changes(ticket, actor, {"status": target}, now)
+        dispatch_after_commit([e.id for e in events])
+    return message
+
+
+def _check_assignee(user: User) -> None:
+    if not user.is_active or user.role == Role.LIGHT_AGENT:
+        raise ValidationFailed(_("This person cannot be assigned tickets."), field="assignee")
+
+
+def validate_custom_fields(values: dict) -> dict:
+    fields = {f.key: f for f in CustomField.objects.filter(is_active=True)}
+    clean = {}
+    for key, value in values.items():
+        definition = fields.get(key)
+        if definition is None:
+            raise ValidationFailed(
+                _("Unknown custom field %(key)s.") % {"key": key}, field=f"custom_fields.{key}"
+            )
+        clean[key] = _custom_value(definition, value)
+    return clean
+
+
+def _custom_value(definition: CustomField, value):  # noqa: C901 - one branch per kind
+    error = ValidationFailed(
+        _("Invalid value for %(label)s.") % {"label": definition.label},
+        field=f"custom_fields.{definition.key}",
+    )
+    if value in (None, "", []):
+        return None
+    kind = definition.kind
+    if kind == CustomFieldKind.TEXT:
+        return str(value)[:2000]
+    if kind == CustomFieldKind.NUMBER:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise error
+        return int(number) if number.is_integer() else number
+    if kind == CustomFieldKind.DATE:
+        try:
+            return dt.date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise error
+    if kind == CustomFieldKind.CHECKBOX:
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("true", "1", "on", "yes"):
+            return True
+        if str(value).lower() in ("false", "0", "off", "no"):
+            return False
+        raise error
+    options = [str(o) for o in definition.options]
+    if kind == CustomFieldKind.SELECT:
+        if str(value) not in options:
+            raise error
+        return str(value)
+    if kind == CustomFieldKind.MULTI_SELECT:
+        chosen = [str(v) for v in (value if isinstance(value, list | tuple) else [value])]
+        if any(v not in options for v in chosen):
+            raise error
+        return chosen
+    raise error
+
+
+def _display(value):
+    if isinstance(value, Ticket):
+        return value.number
+    if hasattr(value, "pk"):
+        return str(value)
+    if isinstance(value, list):
+        return sorted(value)
+    return value
+
+
+UPDATABLE = (
+    "subject",
+    "status",
+    "priority",
+    "category",
+    "group",
+    "assignee",
+    "tags",
+    "custom_fields",
+    "parent",
+    "contact",
+)
+
+
+def _apply_changes(ticket: Ticket, actor, changes: dict, now: dt.datetime) -> list[TicketEvent]:
+    """Apply validated field changes to a locked ticket; one event per changed field."""
+    events = []
+    updates: dict = {}
+    for name, value in changes.items():
+        if name == "tags":
+            new_tags = tags_by_name(value)
+            old_names = sorted(ticket.tags.values_list("name", flat=True))
+            new_names = [t.name for t in new_tags]
+            if old_names != new_names:
+                ticket.tags.set(new_tags)
+                events.append((name, old_names, new_names))
+            continue
+        if name == "custom_fields":
+            merged = {**ticket.custom_fields, **validate_custom_fields(value)}
+            merged = {k: v for k, v in merged.items() if v is not None}
+            if merged != ticket.custom_fields:
+                events.append((name, ticket.custom_fields, merged))
+                updates[name] = merged
+            continue
+        old = getattr(ticket, name)
+        if old == value or (hasattr(old, "pk") and hasattr(value, "pk") and old.pk == value.pk):
+            continue
+        events.append((name, _display(old), _display(value)))
+        updates[name] = value
+    if "status" in updates:
+        status = updates["status"]
+        updates["state"] = status.category
+        if status.category == StatusCategory.SOLVED:
+            updates["solved_at"] = now
+        elif status.category == StatusCategory.CLOSED:
+            updates["closed_at"] = now
+            updates.setdefault("solved_at", ticket.solved_at or now)
+        else:
+            updates["solved_at"] = None
+            updates["closed_at"] = None
+    if "contact" in updates:
+        updates["organization_id"] = updates["contact"].organization_id
+    if not events:
+        return []
+    ticket.version += 1
+    updates.update(version=ticket.version, updated_at=now)
+    for key, value in updates.items():
+        setattr(ticket, key, value)
+    ticket.save(
+        update_fields=[k if k not in ("organization_id",) else "organization" for k in updates]
+    )
+    return [
+        record_event(
+            ticket_id=ticket.number,
+            actor=actor,
+            kind="status_changed" if name == "status" else "field_changed",
+            field=name,
+            old=old,
+            new=new,
+            version=ticket.version,
+        )
+        for name, old, new in events
+    ]
+
+
+def _validate_changes(ticket: Ticket, changes: dict) -> dict:
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown field %(f)s.") % {"f": sorted(unknown)[0]}, field=sorted(unknown)[0]
+        )
+    clean = dict(changes)
+    if "subject" in clean:
+        clean["subject"] = _clean_subject(clean["subject"])
+    if "priority" in clean and clean["priority"] not in Priority.values:
+        raise ValidationFailed(_("Unknown priority."), field="priority")
+    if clean.get("assignee") is not None:
+        _check_assignee(clean["assignee"])
+    if clean.get("parent") is not None:
+        parent = clean["parent"]
+        if parent.number == ticket.number or parent.parent_id == ticket.number:
+            raise ValidationFailed(_("A ticket cannot be its own parent."), field="parent")
+    if "status" in clean:
+        status = clean["status"]
+        if status is None or not status.is_active:
+            raise ValidationFailed(_("Choose an active status."), field="status")
+        if status.category in (StatusCategory.SOLVED, StatusCategory.CLOSED):
+            values = {
+                **ticket.custom_fields,
+                **validate_custom_fields(clean.get("custom_fields") or {}),
+            }
+            for field in CustomField.objects.filter(is_active=True, required_to_solve=True):
+                if values.get(field.key) in (None, "", []):
+                    raise ValidationFailed(
+                        _("Fill in %(label)s before solving.") % {"label": field.label},
+                        field=f"custom_fields.{field.key}",
+                    )
+    return clean
+
+
+def ticket_update(
+    *, ticket: Ticket, actor, changes: dict, expected_version: int | None = None
+) -> Ticket:
+    """Change fields of a ticket, refusing a save based on a stale version.
+
+    With `expected_version`, a ticket saved by someone else meanwhile raises
+    `VersionConflict` listing what they changed, so the caller can show it and keep
+    what this person typed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            Ticket.objects.select_for_update().select_related("status").get(number=ticket.number)
+        )
+        if expected_version is not None and locked.version != expected_version:
+            changed = list(
+                TicketEvent.objects.filter(ticket_id=locked.number, version__gt=expected_version)
+                .exclude(field="")
+                .values("field", "old", "new", "actor_label", "actor_user__name", "created_at")
+            )
+            raise VersionConflict(
+                _("Someone else changed this ticket while you were editing it."),
+                current_version=locked.version,
+                changes=changed,
+            )
+        clean = _validate_changes(locked, changes)
+        events = _apply_changes(locked, actor, clean, now)
+        dispatch_after_commit([e.id for e in events])
+    if "subject" in clean or "contact" in clean:
+        index_ticket(locked)
+    return locked
+
+
+def ticket_bulk_update(*, tickets: Iterable[Ticket], actor, changes: dict) -> dict:
+    """The same changes to many tickets; one failure does not stop the rest."""
+    done, failed = [], {}
+    for ticket in tickets:
+        try:
+            ticket_update(ticket=ticket, actor=actor, changes=changes)
+            done.append(ticket.number)
+        except ValidationFailed as exc:
+            failed[ticket.number] = exc.message
+    return {"updated": done, "failed": failed}
+
+
+VIEW_EVENT_GAP = dt.timedelta(minutes=10)
+
+
+def ticket_mark_viewed(*, ticket: Ticket, actor) -> None:
+    """Record an agent's view (at most one event per agent per ten minutes)."""
+    if not isinstance(actor, User):
+        return
+    since = timezone.now() - VIEW_EVENT_GAP
+    if TicketEvent.objects.filter(
+        ticket_id=ticket.number, kind="viewed", actor_user=actor, created_at__gte=since
+    ).exists():
+        return
+    record_event(ticket_id=ticket.number, actor=actor, kind="viewed", version=ticket.version)
+
+
+def ticket_delete(*, ticket: Ticket, actor) -> None:
+    with transaction.atomic():
+        Ticket.objects.filter(number=ticket.number).update(
+            is_deleted=True, updated_at=timezone.now()
+        )
+        event = record_event(
+            ticket_id=ticket.number, actor=actor, kind="deleted", version=ticket.version
+        )
+        dispatch_after_commit([event.id])
+
+
+def system_actor(label: str = "system") -> SystemActor:
+    return SystemActor(label=label)

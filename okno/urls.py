@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/v1/", include("okno.api.urls")),
+    path("portal/", include("okno.portal.urls")),
+    path("", include("okno.web.urls")),
+]

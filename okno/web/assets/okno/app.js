@@ -1,0 +1,1 @@
+// Okno agent UI (no inline scripts: the CSP forbids them)
