@@ -138,3 +138,12 @@ def staff_can_manage(user, area: str = "settings") -> bool:
     if area == "settings":
         return user.role == Role.ADMIN
     return user.role in (Role.ADMIN, Role.SUPERVISOR)
+
+
+def can_manage_contacts(user) -> bool:
+    """Editing contacts and organizations: any active staff except light agents.
+
+    Every staff member may *look* at contacts; the tickets listed with them stay
+    scoped by `visible_tickets`.
+    """
+    return is_staff(user) and user.role != Role.LIGHT_AGENT
