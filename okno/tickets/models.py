@@ -7,6 +7,7 @@ Models hold data and invariants only. Every change goes through
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,6 +27,18 @@ ACTIVE_CATEGORIES = (
     StatusCategory.ON_HOLD,
 )
 DONE_CATEGORIES = (StatusCategory.SOLVED, StatusCategory.CLOSED)
+
+
+# The built-in status names, for the translation catalogue: a status shows its
+# name translated when the catalogue knows it, and as the admin typed it otherwise.
+BUILTIN_STATUS_NAMES = [
+    gettext_noop("New"),
+    gettext_noop("Open"),
+    gettext_noop("Pending"),
+    gettext_noop("On hold"),
+    gettext_noop("Solved"),
+    gettext_noop("Closed"),
+]
 
 
 class Status(models.Model):
@@ -49,7 +62,7 @@ class Status(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return gettext(self.name)
 
 
 class Priority(models.IntegerChoices):
