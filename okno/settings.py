@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "okno.contacts",
     "okno.tickets",
     "okno.web",
+    "okno.channels",
     "okno.portal",
     "okno.api",
 ]
