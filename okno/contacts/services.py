@@ -172,3 +172,144 @@ def organization_set_domains(*, organization: Organization, domains: list[str]) 
         ).delete()
         for domain in clean:
             OrganizationDomain.objects.get_or_create(organization=organization, domain=domain)
+
+
+# --- editing in the agent UI (directory pages) --------------------------------
+
+
+def _clean_timezone(value: str) -> str:
+    import zoneinfo
+
+    value = (value or "").strip()
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationFailed(_("Unknown time zone."), field="timezone")
+    return value
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    actor,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    organization: Organization | None = None,
+    language: str = "en",
+    timezone: str = "",
+    notes: str = "",
+    account_manager=None,
+) -> Contact:
+    """A contact made by hand; at least one address so that it can be reached."""
+    if not (email or "").strip() and not (phone or "").strip():
+        raise ValidationFailed(_("Give an email address or a phone number."), field="email")
+    contact = Contact.objects.create(
+        name=" ".join((name or "").split())[:200],
+        organization=organization,
+        language=language,
+        timezone=_clean_timezone(timezone),
+        notes=notes or "",
+        account_manager=account_manager,
+    )
+    if (email or "").strip():
+        try:
+            contact_add_identity(contact=contact, kind=IdentityKind.EMAIL, value=email)
+        except ValidationFailed as error:
+            raise ValidationFailed(error.message, field="email")
+        if organization is None:
+            contact.organization = organization_for_email(contact.email)
+            contact.save(update_fields=["organization"])
+    if (phone or "").strip():
+        try:
+            contact_add_identity(contact=contact, kind=IdentityKind.PHONE, value=phone)
+        except ValidationFailed as error:
+            raise ValidationFailed(error.message, field="phone")
+    return contact
+
+
+def contact_update(
+    *,
+    contact: Contact,
+    actor,
+    name: str,
+    organization: Organization | None,
+    language: str,
+    timezone: str,
+    notes: str,
+    account_manager=None,
+) -> Contact:
+    contact.name = " ".join((name or "").split())[:200]
+    contact.organization = organization
+    contact.language = language
+    contact.timezone = _clean_timezone(timezone)
+    contact.notes = notes or ""
+    contact.account_manager = account_manager
+    contact.save(
+        update_fields=["name", "organization", "language", "timezone", "notes", "account_manager"]
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_remove_identity(*, contact: Contact, identity_id: int, actor) -> None:
+    """Drop one address; the shown email/phone falls back to another of the same kind."""
+    identity = Identity.objects.filter(contact=contact, pk=identity_id).first()
+    if identity is None:
+        raise ValidationFailed(_("No such address on this contact."), field="identity")
+    identity.delete()
+    for kind, attr in ((IdentityKind.EMAIL, "email"), (IdentityKind.PHONE, "phone")):
+        if identity.kind == kind and getattr(contact, attr) == identity.value:
+            other = (
+                Identity.objects.filter(contact=contact, kind=kind)
+                .order_by("created_at", "id")
+                .first()
+            )
+            setattr(contact, attr, other.value if other else "")
+            contact.save(update_fields=[attr])
+
+
+def _clean_domains(domains: list[str]) -> list[str]:
+    import re
+
+    pattern = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    clean = []
+    for raw in domains:
+        domain = raw.strip().lower().lstrip("@")
+        if not domain:
+            continue
+        if not pattern.match(domain):
+            raise ValidationFailed(
+                _("%(domain)s is not a domain name.") % {"domain": raw.strip()}, field="domains"
+            )
+        clean.append(domain)
+    return clean
+
+
+@transaction.atomic
+def organization_save(
+    *,
+    organization: Organization | None = None,
+    actor,
+    name: str,
+    shares_tickets: bool = False,
+    account_manager=None,
+    notes: str = "",
+    domains: list[str] | None = None,
+) -> Organization:
+    """Create (organization=None) or update an organization and its email domains."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed(_("The name is required."), field="name")
+    same_name = Organization.objects.filter(name__iexact=name)
+    if organization is not None:
+        same_name = same_name.exclude(pk=organization.pk)
+    if same_name.exists():
+        raise ValidationFailed(_("An organization with this name already exists."), field="name")
+    organization = organization or Organization()
+    organization.name = name[:200]
+    organization.shares_tickets = bool(shares_tickets)
+    organization.account_manager = account_manager
+    organization.notes = notes or ""
+    organization.save()
+    if domains is not None:
+        organization_set_domains(organization=organization, domains=_clean_domains(domains))
+    return organization
