@@ -554,12 +554,23 @@ def ticket_update(
     return locked
 
 
-def ticket_bulk_update(*, tickets: Iterable[Ticket], actor, changes: dict) -> dict:
-    """The same changes to many tickets; one failure does not stop the rest."""
+def ticket_bulk_update(
+    *, tickets: Iterable[Ticket], actor, changes: dict, add_tags: Iterable[str] = ()
+) -> dict:
+    """The same changes to many tickets; one failure does not stop the rest.
+
+    `add_tags` adds tags while keeping each ticket's own ones (`changes["tags"]`
+    would replace them all).
+    """
     done, failed = [], {}
+    add_tags = list(add_tags)
     for ticket in tickets:
+        per_ticket = changes
+        if add_tags:
+            current = ticket.tags.values_list("name", flat=True)
+            per_ticket = {**changes, "tags": [*current, *add_tags]}
         try:
-            ticket_update(ticket=ticket, actor=actor, changes=changes)
+            ticket_update(ticket=ticket, actor=actor, changes=per_ticket)
             done.append(ticket.number)
         except ValidationFailed as exc:
             failed[ticket.number] = exc.message
