@@ -1,10 +1,16 @@
 """Shared fixtures: the named personas of STYLE.md, on a real database."""
 
-import os
-
 import pytest
 
-os.environ.setdefault("OKNO_QUEUE_IMMEDIATE", "1")
+
+@pytest.fixture(autouse=True, scope="session")
+def _queue_runs_tasks_inline():
+    """Queued tasks run at once, in the test's thread, on the test's database
+    (huey's immediate mode swaps its storage for memory)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
 
 
 @pytest.fixture(autouse=True)

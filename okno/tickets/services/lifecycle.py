@@ -43,13 +43,45 @@ MAX_SUBJECT = 250
 MAX_BODY = 1_000_000
 
 
+BUILTIN_STATUSES = [
+    ("New", StatusCategory.NEW),
+    ("Open", StatusCategory.OPEN),
+    ("Pending", StatusCategory.PENDING),
+    ("On hold", StatusCategory.ON_HOLD),
+    ("Solved", StatusCategory.SOLVED),
+    ("Closed", StatusCategory.CLOSED),
+]
+
+
+def ensure_builtin_statuses() -> None:
+    """Every category needs a status; the built-in ones come back if a table was emptied."""
+    present = set(Status.objects.filter(is_active=True).values_list("category", flat=True))
+    for position, (name, category) in enumerate(BUILTIN_STATUSES):
+        if category not in present:
+            has_default = Status.objects.filter(category=category, is_default=True).exists()
+            Status.objects.update_or_create(
+                name=name,
+                defaults={
+                    "category": category,
+                    "position": position * 10,
+                    "is_active": True,
+                    "is_default": not has_default,
+                },
+            )
+
+
 def default_status(category: str) -> Status:
-    status = Status.objects.filter(category=category, is_default=True).first()
+    status = (
+        Status.objects.filter(category=category, is_active=True)
+        .order_by("-is_default", "position")
+        .first()
+    )
     if status is None:
-        status = Status.objects.filter(category=category, is_active=True).first()
-    if status is None:
-        raise ValidationFailed(
-            _("No status exists in category %(c)s.") % {"c": category}, field="status"
+        ensure_builtin_statuses()
+        status = (
+            Status.objects.filter(category=category, is_active=True)
+            .order_by("-is_default", "position")
+            .first()
         )
     return status
 
