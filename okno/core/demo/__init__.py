@@ -1,0 +1,1 @@
+"""Demo data for `okno demo`: people, organizations and a few hundred realistic tickets."""
