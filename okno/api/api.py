@@ -1,0 +1,47 @@
+"""The REST API under /api/v1/: one NinjaAPI, one router per resource."""
+
+from ninja import NinjaAPI
+
+from okno.api import errors
+from okno.api.auth import TokenAuth
+from okno.api.routers import (
+    categories,
+    contacts,
+    custom_fields,
+    groups,
+    me,
+    messages,
+    organizations,
+    statuses,
+    tags,
+    tickets,
+    users,
+)
+
+DESCRIPTION = """Okno help desk API. Authenticate with `Authorization: Token <key>`
+(`okno token create EMAIL`). Every error answers
+`{"error": {"code", "message", "field", "details"}}`. See docs/api.md."""
+
+api = NinjaAPI(
+    title="Okno API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=TokenAuth(),
+)
+errors.install(api)
+
+for module in (
+    me,
+    tickets,
+    messages,
+    contacts,
+    organizations,
+    users,
+    groups,
+    statuses,
+    categories,
+    tags,
+    custom_fields,
+):
+    api.add_router("", module.router)

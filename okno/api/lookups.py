@@ -1,0 +1,69 @@
+"""Turning the forgiving references of API input into rows.
+
+A group or status is named or numbered, an assignee is an email or an id; a
+reference to nothing is a 422 naming the field.
+"""
+
+from django.utils.translation import gettext as _
+
+from okno.accounts.models import Group, User
+from okno.core.errors import ValidationFailed
+from okno.tickets.models import Category, Priority, Status
+
+
+def _by_name_or_id(model, value, field: str, *, name_field: str = "name"):
+    if value is None or value == "":
+        return None
+    queryset = model.objects.all()
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        row = queryset.filter(pk=int(value)).first()
+        if row is None and isinstance(value, str):
+            row = queryset.filter(**{f"{name_field}__iexact": value}).first()
+    else:
+        row = queryset.filter(**{f"{name_field}__iexact": str(value).strip()}).first()
+    if row is None:
+        raise ValidationFailed(
+            _("Unknown %(field)s: %(value)s.") % {"field": field, "value": value}, field=field
+        )
+    return row
+
+
+def group_ref(value) -> Group | None:
+    return _by_name_or_id(Group, value, "group")
+
+
+def status_ref(value) -> Status:
+    status = _by_name_or_id(Status, value, "status")
+    if status is None:
+        raise ValidationFailed(_("Choose a status."), field="status")
+    return status
+
+
+def category_ref(value) -> Category | None:
+    return _by_name_or_id(Category, value, "category")
+
+
+def assignee_ref(value, field: str = "assignee") -> User | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        user = User.objects.filter(pk=int(value)).first()
+    else:
+        user = User.objects.filter(email__iexact=str(value).strip()).first()
+    if user is None:
+        raise ValidationFailed(_("Unknown user: %(value)s.") % {"value": value}, field=field)
+    return user
+
+
+def priority_ref(value) -> int:
+    if isinstance(value, int) and value in Priority.values:
+        return value
+    if isinstance(value, str):
+        try:
+            return int(Priority.from_name(value.strip()))
+        except KeyError:
+            pass
+    raise ValidationFailed(
+        _("Unknown priority %(value)s: use low, normal, high or urgent.") % {"value": value},
+        field="priority",
+    )
