@@ -1,0 +1,1 @@
+"""Forms of the agent UI, one module per screen."""
