@@ -100,7 +100,7 @@ def magic_link_request(*, email: str) -> bool:
     from okno.portal.tasks import send_portal_mail
 
     try:
-        send_portal_mail(address, subject, body)
+        send_portal_mail(address, subject, body, contact.language)
     except Exception:  # the queue being down must not tell the visitor anything
         log.exception("could not enqueue the login link for contact %s", contact.pk)
     return True
