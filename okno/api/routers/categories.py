@@ -1,7 +1,7 @@
 """/categories: the tree of request categories."""
 
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from okno.api.auth import require_admin, require_staff
 from okno.api.errors import COMMON_ERRORS
@@ -36,7 +36,7 @@ def categories_create(request, payload: CategoryIn):
     category = category_save(
         actor=actor, name=payload.name, parent=_parent(payload.parent), position=payload.position
     )
-    return 201, category
+    return Status(201, category)
 
 
 @router.patch("/categories/{int:category_id}", response={200: CategoryOut, **COMMON_ERRORS})

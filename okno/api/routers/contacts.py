@@ -2,7 +2,7 @@
 
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from okno.api.auth import require_staff
 from okno.api.errors import COMMON_ERRORS
@@ -73,7 +73,7 @@ def contacts_create(request, payload: ContactCreateIn):
         timezone=payload.timezone,
         notes=payload.notes,
     )
-    return 201, contact
+    return Status(201, contact)
 
 
 def _language(value: str) -> str:
@@ -130,7 +130,7 @@ def identities_add(request, contact_id: int, payload: IdentityIn):
     identity = contact_add_identity(
         contact=_contact(contact_id), kind=payload.kind, value=payload.value
     )
-    return 201, identity
+    return Status(201, identity)
 
 
 @router.delete(

@@ -1,6 +1,6 @@
 """/custom-fields: the extra fields tickets carry."""
 
-from ninja import Router
+from ninja import Router, Status
 
 from okno.api.auth import require_admin, require_staff
 from okno.api.errors import COMMON_ERRORS
@@ -21,7 +21,7 @@ def custom_fields_list(request):
 @router.post("/custom-fields", response={201: CustomFieldOut, **COMMON_ERRORS})
 def custom_fields_create(request, payload: CustomFieldIn):
     actor = require_admin(request.auth)
-    return 201, custom_field_save(actor=actor, **payload.dict())
+    return Status(201, custom_field_save(actor=actor, **payload.dict()))
 
 
 @router.patch("/custom-fields/{int:field_id}", response={200: CustomFieldOut, **COMMON_ERRORS})

@@ -1,6 +1,6 @@
 """/groups: the departments tickets are routed to."""
 
-from ninja import Router
+from ninja import Router, Status
 
 from okno.accounts.admin_services import group_save
 from okno.accounts.models import Group, User
@@ -29,7 +29,7 @@ def groups_create(request, payload: GroupIn):
     group = group_save(
         actor=actor, name=payload.name, description=payload.description, members=members
     )
-    return 201, get_or_404(Group, group.pk, _groups())
+    return Status(201, get_or_404(Group, group.pk, _groups()))
 
 
 @router.get("/groups/{int:group_id}", response={200: GroupOut, **COMMON_ERRORS})

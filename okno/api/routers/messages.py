@@ -10,7 +10,7 @@ import pydantic
 from django.conf import settings
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import ValidationError
 
 from okno.api.errors import COMMON_ERRORS, ApiError
@@ -71,7 +71,7 @@ def messages_create(request, number: int):
         public=payload.public,
         attachments=files,
     )
-    return 201, conversation_message(ticket, message.pk)
+    return Status(201, conversation_message(ticket, message.pk))
 
 
 def conversation_message(ticket, message_id: int):

@@ -1,7 +1,7 @@
 """/organizations: staff read; editors (not light agents) create and change."""
 
 from django.http import Http404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from okno.api.auth import require_staff
 from okno.api.errors import COMMON_ERRORS
@@ -50,7 +50,7 @@ def organizations_create(request, payload: OrganizationIn):
         notes=payload.notes,
         domains=payload.domains,
     )
-    return 201, organization
+    return Status(201, organization)
 
 
 @router.get(

@@ -1,6 +1,6 @@
 """/tags: every staff member reads; tickets create tags by use, admins rename."""
 
-from ninja import Router
+from ninja import Router, Status
 
 from okno.api.auth import require_admin, require_staff
 from okno.api.errors import COMMON_ERRORS
@@ -29,7 +29,7 @@ def tags_create(request, payload: TagIn):
     tags = tags_by_name([payload.name])
     if not tags:
         raise ValidationFailed(_("The name is required."), field="name")
-    return 201, tags[0]
+    return Status(201, tags[0])
 
 
 @router.patch("/tags/{int:tag_id}", response={200: TagOut, **COMMON_ERRORS})

@@ -4,9 +4,12 @@ Handlers stay thin: parse (schemas + okno.api.lookups) -> access
 (okno.tickets.permissions) -> service (okno.tickets.services) -> render.
 """
 
+from typing import Annotated
+
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router
+from ninja import Header, Query, Router, Status
+from pydantic import Field
 
 from okno.api.errors import COMMON_ERRORS, ErrorOut
 from okno.api.lookups import assignee_ref, category_ref, group_ref, priority_ref, status_ref
@@ -41,7 +44,8 @@ from okno.tickets.services import (
 )
 
 router = Router(tags=["tickets"])
-TicketAny = TicketOut | CustomerTicketOut
+# Left to right: a staff rendering must never be re-read as the narrower customer one.
+TicketAny = Annotated[TicketOut | CustomerTicketOut, Field(union_mode="left_to_right")]
 
 
 def ticket_for_action(principal, number: int, action: str):
@@ -100,7 +104,7 @@ def tickets_create(
         )
     ticket = ticket_create(actor=principal, **fields)
     # Rendered as created: an agent may open a ticket for a group it cannot see.
-    return 201, TicketRenderer(principal)(ticket)
+    return Status(201, TicketRenderer(principal)(ticket))
 
 
 def _scoped_key(principal, key: str) -> str:
@@ -197,7 +201,7 @@ def tickets_link(request, number: int, payload: LinkIn):
     source = ticket_for_action(request.auth, number, Action.UPDATE)
     target = _other_ticket(request.auth, payload.ticket, "ticket")
     link = ticket_link(source=source, target=target, actor=request.auth, kind=payload.kind)
-    return 201, {"source": link.source_id, "target": link.target_id, "kind": link.kind}
+    return Status(201, {"source": link.source_id, "target": link.target_id, "kind": link.kind})
 
 
 @router.delete("/tickets/{int:number}/links/{int:other}", response={204: None, **COMMON_ERRORS})

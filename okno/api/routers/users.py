@@ -1,7 +1,7 @@
 """/users: staff read the team; admins add people."""
 
 from django.http import Http404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from okno.accounts.admin_services import user_create
 from okno.accounts.models import Group, User
@@ -52,4 +52,4 @@ def users_create(request, payload: UserCreateIn):
         language=payload.language,
         timezone=payload.timezone,
     )
-    return 201, _users().get(pk=user.pk)
+    return Status(201, _users().get(pk=user.pk))
