@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET, require_POST
 from okno.core.errors import ValidationFailed
 from okno.core.text import display_html
 from okno.portal.auth import contact_required, current_contact
-from okno.portal.downloads import attachment_response
 from okno.portal.forms import ReplyForm, attachment_inputs
 from okno.portal.labels import customer_status
 from okno.portal.services import ticket_mark_solved
@@ -17,6 +16,7 @@ from okno.tickets.models import DONE_CATEGORIES, AuthorKind, Channel, StatusCate
 from okno.tickets.permissions import Action, can_on_visible, ticket_get_for_user, visible_tickets
 from okno.tickets.selectors import attachment_get_for_user, conversation
 from okno.tickets.services import ticket_reply
+from okno.web.downloads import attachment_response
 
 PAGE_SIZE = 25
 
