@@ -1,0 +1,423 @@
+"""Inbound email: the exact bytes are stored first, then parsed, routed and handed to
+the ticket services.
+
+1. Store: the envelope is committed in its own transaction, keyed by Message-ID (or
+   a hash of the bytes). A second delivery of the same message finds the envelope
+   and creates nothing. Failing to store raises `StoreFailed`: the caller tells the
+   sender to retry (exit 75 / SMTP 451).
+2. Process, in one transaction holding the envelope's row lock: parse (pure), decide
+   (ignore / bounce / thread / new ticket), call the services, mark the envelope
+   processed. Any exception rolls all of it back and leaves the envelope "failed"
+   with the error, to be retried; the lock and the processed state make a retry or
+   a racing twin a no-op.
+"""
+
+import hashlib
+import logging
+import traceback
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from okno.accounts.models import User
+from okno.channels.email import route
+from okno.channels.email.types import ParsedEmail
+from okno.channels.models import EnvelopeState, InboundEnvelope, Mailbox, OutboundMessageId
+from okno.channels.services import delivery_failed_record, followers_add, message_mark_email
+from okno.contacts.models import Contact
+from okno.contacts.services import contact_get_or_create
+from okno.core.actors import SystemActor
+from okno.core.errors import ValidationFailed
+from okno.tickets.models import Channel, LinkKind, Message, StatusCategory, Ticket
+from okno.tickets.services import (
+    AttachmentInput,
+    ticket_create,
+    ticket_link,
+    ticket_reply,
+    ticket_update,
+)
+from okno.tickets.services.lifecycle import default_status
+
+log = logging.getLogger("okno.channels.email")
+
+RAW_DB_LIMIT = 25 * 1024 * 1024  # larger raw messages go to file storage
+EMAIL_ACTOR = SystemActor(label="email")
+
+
+class StoreFailed(Exception):
+    """The envelope could not be stored: nothing was accepted, the sender must retry."""
+
+
+@dataclass
+class IngestResult:
+    envelope: InboundEnvelope | None
+    ticket: Ticket | None
+    message: Message | None
+    created: bool
+    duplicate: bool
+    state: str
+    reason: str = ""
+
+    def as_json(self) -> dict:
+        data = {
+            "ticket": self.ticket.number if self.ticket else None,
+            "message": self.message.pk if self.message else None,
+            "created": self.created,
+            "duplicate": self.duplicate,
+            "state": self.state,
+            "envelope": self.envelope.pk if self.envelope else None,
+        }
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+
+# --- 1. store -------------------------------------------------------------------------
+
+
+def idempotency_key(raw: bytes) -> str:
+    """ "email:<message-id>", or "email:sha256:<hex>" when the id is missing or odd."""
+    end = raw.find(b"\r\n\r\n")
+    end = raw.find(b"\n\n") if end < 0 else end
+    head = raw if end < 0 else raw[: end + 2]
+    try:
+        value = BytesHeaderParser(policy=compat32).parsebytes(head).get("Message-ID") or ""
+        value = str(value).strip().split()[0].strip("<>") if str(value).strip() else ""
+    except Exception:  # a header the stdlib chokes on: fall back to the hash
+        value = ""
+    if value and len(value) <= 250 and value.isprintable():
+        return f"email:{value}"
+    return f"email:sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
+def store_envelope(raw: bytes, *, mailbox: Mailbox | None = None) -> tuple[InboundEnvelope, bool]:
+    """The envelope for these bytes, committed; (envelope, False) when it existed."""
+    key = idempotency_key(raw)
+    try:
+        existing = InboundEnvelope.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+        envelope = InboundEnvelope(
+            channel="email", mailbox=mailbox, idempotency_key=key, size=len(raw)
+        )
+        limit = getattr(settings, "OKNO_INBOUND_RAW_DB_LIMIT", RAW_DB_LIMIT)
+        if len(raw) > limit:
+            name = f"{hashlib.sha256(raw).hexdigest()}.eml"
+            envelope.raw_file.save(name, ContentFile(raw), save=False)
+        else:
+            envelope.raw = raw
+        try:
+            with transaction.atomic():
+                envelope.save()
+        except IntegrityError:  # a concurrent delivery of the same message won
+            return InboundEnvelope.objects.get(idempotency_key=key), False
+        return envelope, True
+    except (DatabaseError, OSError) as exc:
+        raise StoreFailed(str(exc)) from exc
+
+
+def receive_email(
+    raw: bytes, *, mailbox: Mailbox | None = None, rate_limit: bool = True, keep_dates: bool = False
+) -> IngestResult:
+    """Store, then process one message. Raises only `StoreFailed`."""
+    envelope, created = store_envelope(raw, mailbox=mailbox)
+    if not created and envelope.state != EnvelopeState.RECEIVED:
+        return _result(envelope, duplicate=True)
+    # New, or stored by an earlier run that died before processing it.
+    result = process_envelope(envelope, rate_limit=rate_limit, keep_dates=keep_dates)
+    result.duplicate = not created
+    return result
+
+
+def retry_envelope(envelope: InboundEnvelope) -> IngestResult:
+    """Process a failed (or never processed) envelope again."""
+    return process_envelope(envelope, rate_limit=False)
+
+
+def _result(envelope: InboundEnvelope, *, duplicate: bool = False) -> IngestResult:
+    return IngestResult(
+        envelope=envelope,
+        ticket=envelope.ticket,
+        message=envelope.message,
+        created=envelope.created_ticket and not duplicate,
+        duplicate=duplicate,
+        state=envelope.state,
+        reason=envelope.error if envelope.state != EnvelopeState.PROCESSED else "",
+    )
+
+
+# --- 2. process -----------------------------------------------------------------------
+
+
+def process_envelope(
+    envelope: InboundEnvelope, *, rate_limit: bool = True, keep_dates: bool = False
+) -> IngestResult:
+    try:
+        with transaction.atomic():
+            locked = InboundEnvelope.objects.select_for_update().get(pk=envelope.pk)
+            if locked.state in (EnvelopeState.PROCESSED, EnvelopeState.IGNORED):
+                return _result(locked, duplicate=True)
+            _process(locked, rate_limit=rate_limit, keep_dates=keep_dates)
+            return _result(locked)
+    except Exception as exc:
+        log.warning("inbound email envelope %s failed: %s", envelope.pk, exc, exc_info=True)
+        error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+        try:
+            InboundEnvelope.objects.filter(pk=envelope.pk).update(
+                state=EnvelopeState.FAILED, error=error[:10000], attempts=F("attempts") + 1
+            )
+            envelope.refresh_from_db()
+        except DatabaseError:  # the database went away: the envelope stays "received"
+            log.exception("could not mark envelope %s failed", envelope.pk)
+        return IngestResult(
+            envelope=envelope,
+            ticket=None,
+            message=None,
+            created=False,
+            duplicate=False,
+            state=EnvelopeState.FAILED,
+            reason=str(exc),
+        )
+
+
+def _finish(
+    envelope: InboundEnvelope,
+    state: str,
+    *,
+    reason: str = "",
+    ticket: Ticket | None = None,
+    message: Message | None = None,
+    created: bool = False,
+) -> None:
+    envelope.state = state
+    envelope.error = reason
+    envelope.ticket = ticket
+    envelope.message = message
+    envelope.created_ticket = created
+    envelope.attempts += 1
+    envelope.processed_at = timezone.now()
+    envelope.save()
+
+
+def _parse(raw: bytes) -> ParsedEmail:
+    from okno.channels.email.parse import parse_message
+
+    return parse_message(raw)
+
+
+def _process(envelope: InboundEnvelope, *, rate_limit: bool, keep_dates: bool) -> None:
+    parsed = _parse(envelope.raw_bytes())
+    sender = parsed.from_ or (parsed.reply_to[0] if parsed.reply_to else None)
+    envelope.subject = (parsed.subject or "")[:250]
+    envelope.auto_submitted = parsed.auto_submitted
+    envelope.auto_reason = (parsed.auto_reason or "")[:200]
+    envelope.mailbox = envelope.mailbox or route.mailbox_for(parsed)
+    if sender is None or not sender.email:
+        raise ValidationFailed("The message has no sender address (From).")
+    address = sender.email.lower()
+    reason = route.ignore_reason(
+        address, envelope.mailbox, rate_limit=rate_limit and not parsed.is_bounce
+    )
+    envelope.sender = address[:254]
+    if reason:
+        _finish(envelope, EnvelopeState.IGNORED, reason=reason)
+        return
+    if parsed.is_bounce:
+        _bounce(envelope, parsed)
+        return
+    earlier = Message.objects.filter(channel=Channel.EMAIL, external_id=parsed.message_id[:255])
+    earlier = earlier.select_related("ticket").first()
+    if earlier is not None:  # processed before under another envelope: link, add nothing
+        _finish(envelope, EnvelopeState.PROCESSED, ticket=earlier.ticket, message=earlier)
+        return
+    _deliver(envelope, parsed, sender, keep_dates=keep_dates)
+
+
+def _bounce(envelope: InboundEnvelope, parsed: ParsedEmail) -> None:
+    original = (parsed.bounce_original_id or "").strip("<>")
+    row = (
+        OutboundMessageId.objects.filter(message_id=original)
+        .select_related("ticket", "sent_message")
+        .first()
+        if original
+        else None
+    )
+    message = row.sent_message if row else None
+    if row is None and original:
+        message = (
+            Message.objects.filter(external_id=original, direction="out")
+            .select_related("ticket")
+            .first()
+        )
+    ticket = row.ticket if row else (message.ticket if message else None)
+    if ticket is None:
+        _finish(envelope, EnvelopeState.IGNORED, reason="bounce of a message we did not send")
+        return
+    recipients = ", ".join(parsed.bounce_recipients)
+    error = " ".join(p for p in (parsed.bounce_status, recipients) if p) or "bounced"
+    delivery_failed_record(
+        ticket=ticket,
+        message=message,
+        actor=EMAIL_ACTOR,
+        error=error,
+        data={
+            "recipients": parsed.bounce_recipients,
+            "status": parsed.bounce_status,
+            "envelope": envelope.pk,
+        },
+    )
+    _finish(envelope, EnvelopeState.PROCESSED, ticket=ticket)
+
+
+# --- 3. route and act -----------------------------------------------------------------
+
+
+def _attachments(parsed: ParsedEmail) -> tuple[list[AttachmentInput], list[str]]:
+    limit = settings.OKNO_MAX_ATTACHMENT_SIZE
+    kept, dropped = [], []
+    for item in parsed.attachments:
+        if len(item.data) > limit:  # the raw envelope still holds it
+            dropped.append(f"{item.filename} ({len(item.data) // 1024} KB)")
+            continue
+        kept.append(
+            AttachmentInput(
+                filename=item.filename,
+                data=item.data,
+                content_type=item.content_type,
+                content_id=item.content_id,
+            )
+        )
+    return kept, dropped
+
+
+def _body(parsed: ParsedEmail, dropped: list[str]) -> dict:
+    text = parsed.text or ""
+    if dropped:
+        text += "\n\n[" + "too large to attach, kept in the original: " + ", ".join(dropped) + "]"
+    if not text.strip() and not (parsed.html or "").strip() and not parsed.attachments:
+        text = "(empty message)"
+    return {"body_text": text, "body_html": parsed.html or "", "reply_text": parsed.reply_text}
+
+
+def _contacts(addresses, *, skip: set[str]) -> list[Contact]:
+    found = []
+    agent_emails = None
+    for item in addresses:
+        email = (item.email or "").lower()
+        if not email or email in skip:
+            continue
+        if agent_emails is None:
+            agent_emails = {e.lower() for e in User.objects.values_list("email", flat=True)}
+        if email in agent_emails:
+            continue
+        try:
+            found.append(contact_get_or_create(value=email, name=item.name)[0])
+        except ValidationFailed:  # an unusable address in Cc does not stop the message
+            continue
+    return found
+
+
+def _deliver(envelope: InboundEnvelope, parsed: ParsedEmail, sender, *, keep_dates: bool) -> None:
+    """Thread, authenticate and write (see the module docstring for the rules)."""
+    mailbox = envelope.mailbox or Mailbox()  # an unsaved one carries the defaults
+    attachments, dropped = _attachments(parsed)
+    body = _body(parsed, dropped)
+    external_id = parsed.message_id[:255]
+    thread = route.find_thread(parsed)
+    ticket = thread.ticket
+
+    user = route.agent_for(sender.email)
+    if ticket is not None and user is not None and route.agent_authenticated(user, ticket, thread):
+        message = ticket_reply(
+            ticket=ticket,
+            actor=user,
+            channel=Channel.EMAIL,
+            external_id=external_id,
+            attachments=attachments,
+            **body,
+        )
+        _finish(envelope, EnvelopeState.PROCESSED, ticket=ticket, message=message)
+        return
+
+    # Everyone else, an agent's address without our token included, is a customer.
+    contact, _created = contact_get_or_create(value=sender.email, name=sender.name)
+    if ticket is None:
+        tagged = route.find_by_tag(parsed.subject, mailbox.subject_tag_format)
+        if tagged is not None and route.is_participant(contact, tagged):
+            ticket = tagged
+    if ticket is None:
+        _new_ticket(envelope, parsed, contact, mailbox, attachments, body, keep_dates)
+        return
+
+    participant = route.is_participant(contact, ticket)
+    reply = {
+        "actor": contact,
+        "channel": Channel.EMAIL,
+        "external_id": external_id,
+        "attachments": attachments,
+        **body,
+    }
+    if ticket.state == StatusCategory.CLOSED:
+        if parsed.auto_submitted:
+            _finish(envelope, EnvelopeState.IGNORED, reason="automatic reply to a closed ticket")
+            return
+        if participant and route.within_reopen_window(ticket, mailbox.reopen_window_days):
+            ticket = ticket_update(
+                ticket=ticket,
+                actor=contact,
+                changes={"status": default_status(StatusCategory.OPEN)},
+            )
+        else:
+            new = _new_ticket(envelope, parsed, contact, mailbox, attachments, body, keep_dates)
+            ticket_link(source=new, target=ticket, actor=EMAIL_ACTOR, kind=LinkKind.FOLLOW_UP)
+            return
+    if not participant or parsed.auto_submitted:
+        # Neither a stranger nor an out-of-office note moves the ticket's status.
+        reply["new_status"] = ticket.status
+    message = ticket_reply(ticket=ticket, **reply)
+    message_mark_email(message=message, from_outside=not participant, auto_reason=_auto(parsed))
+    if participant and not parsed.auto_submitted:
+        skip = route.own_addresses() | {contact.email}
+        followers_add(ticket=ticket, contacts=_contacts(parsed.cc, skip=skip), actor=contact)
+    _finish(envelope, EnvelopeState.PROCESSED, ticket=ticket, message=message)
+
+
+def _auto(parsed: ParsedEmail) -> str:
+    return (parsed.auto_reason or "auto-submitted") if parsed.auto_submitted else ""
+
+
+def _new_ticket(envelope, parsed, contact, mailbox, attachments, body, keep_dates) -> Ticket:
+    skip = route.own_addresses() | {contact.email}
+    followers = _contacts(parsed.cc, skip=skip)
+    if parsed.from_ is not None:  # Reply-To elsewhere: that address hears our answers
+        followers += _contacts(parsed.reply_to, skip=skip)
+    when = parsed.date if keep_dates and parsed.date and parsed.date <= timezone.now() else None
+    ticket = ticket_create(
+        actor=contact,
+        subject=(parsed.subject or "").strip() or "(no subject)",
+        body_text=body["body_text"],
+        body_html=body["body_html"],
+        group=mailbox.group if mailbox.pk else None,
+        priority=mailbox.default_priority,
+        category=mailbox.default_category if mailbox.pk else None,
+        channel=Channel.EMAIL,
+        attachments=attachments,
+        followers=followers,
+        external_id=parsed.message_id[:255],
+        created_at=when,
+    )
+    message = ticket.messages.order_by("id").first()
+    message_mark_email(
+        message=message,
+        from_outside=False,
+        auto_reason=_auto(parsed),
+        reply_text=body["reply_text"],
+    )
+    _finish(envelope, EnvelopeState.PROCESSED, ticket=ticket, message=message, created=True)
+    return ticket

@@ -1,0 +1,102 @@
+"""`okno mail ingest`: the MTA pipe and the mbox importer.
+
+okno mail ingest [--mailbox ADDRESS] < message.eml
+    one JSON line: {"ticket": N, "message": ID, "created": bool, "duplicate": bool, ...}
+    exit 0 once the message is stored (even if processing failed: it waits in the
+    "failed inbound" list), exit 75 (EX_TEMPFAIL) when it could not be stored, so
+    that the MTA keeps it and retries.
+okno mail ingest --mbox FILE [--mailbox ADDRESS]
+    imports a whole mbox, one transaction per message, and prints a summary line.
+"""
+
+import json
+import mailbox as mbox_lib
+import sys
+import time
+
+from django.core.management import BaseCommand, CommandError
+from django.db import DatabaseError
+
+EX_TEMPFAIL = 75
+MAX_PIPE_SIZE = 100 * 1024 * 1024
+
+
+class Command(BaseCommand):
+    help = "Import email: one message on stdin (an MTA pipe) or a whole mbox file."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        ingest = sub.add_parser("ingest", help="Import one message from stdin, or an mbox.")
+        ingest.add_argument("--mailbox", default="", help="The address the mail was sent to.")
+        ingest.add_argument("--mbox", default="", help="Import every message of this mbox file.")
+
+    def handle(self, *args, action, mailbox="", mbox="", **options):
+        try:
+            box = _mailbox(mailbox)
+        except DatabaseError as exc:
+            raise CommandError(f"cannot reach the database: {exc}", returncode=EX_TEMPFAIL)
+        if mbox:
+            self._mbox(mbox, box)
+        else:
+            self._pipe(box)
+
+    def _pipe(self, box):
+        from okno.channels.email.ingest import StoreFailed, receive_email
+
+        raw = sys.stdin.buffer.read(MAX_PIPE_SIZE + 1)
+        if len(raw) > MAX_PIPE_SIZE:
+            raise CommandError("message too large", returncode=1)
+        try:
+            result = receive_email(raw, mailbox=box)
+        except StoreFailed as exc:
+            raise CommandError(f"could not store the message: {exc}", returncode=EX_TEMPFAIL)
+        self.stdout.write(json.dumps(result.as_json()))
+
+    def _mbox(self, path, box):
+        from okno.channels.email.ingest import StoreFailed, receive_email
+
+        counts = {"messages": 0, "created": 0, "replies": 0, "duplicates": 0}
+        counts |= {"ignored": 0, "failed": 0, "not_stored": 0}
+        started = time.monotonic()
+        source = mbox_lib.mbox(path, create=False)
+        try:
+            # Keys are file offsets: one message in memory at a time.
+            for key in source.iterkeys():
+                counts["messages"] += 1
+                try:
+                    raw = source.get_bytes(key)
+                    result = receive_email(raw, mailbox=box, rate_limit=False, keep_dates=True)
+                except StoreFailed as exc:
+                    counts["not_stored"] += 1
+                    self.stderr.write(f"message {counts['messages']}: not stored: {exc}")
+                    continue
+                if result.duplicate:
+                    counts["duplicates"] += 1
+                elif result.state == "failed":
+                    counts["failed"] += 1
+                elif result.state == "ignored":
+                    counts["ignored"] += 1
+                elif result.created:
+                    counts["created"] += 1
+                else:
+                    counts["replies"] += 1
+        finally:
+            source.close()
+        seconds = time.monotonic() - started
+        counts["seconds"] = round(seconds, 3)
+        counts["per_second"] = round(counts["messages"] / seconds, 1) if seconds else None
+        self.stdout.write(json.dumps(counts))
+        if counts["not_stored"]:
+            raise CommandError("some messages could not be stored", returncode=EX_TEMPFAIL)
+
+
+def _mailbox(address: str):
+    from okno.channels.models import Mailbox
+
+    if not address:
+        return None
+    box = Mailbox.objects.filter(address=address.strip().lower()).first()
+    if box is None:
+        # Still take the mail (nothing is lost); it is routed by its To instead.
+        sys.stderr.write(f"okno: no mailbox {address} is configured; routing by recipients\n")
+    return box
