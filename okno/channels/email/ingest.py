@@ -293,6 +293,7 @@ def _attachments(parsed: ParsedEmail) -> tuple[list[AttachmentInput], list[str]]
                 content_id=item.content_id,
             )
         )
+    dropped += list(getattr(parsed, "skipped_attachments", []))
     return kept, dropped
 
 

@@ -119,7 +119,7 @@ def own_addresses() -> set[str]:
 def mailbox_for(parsed: ParsedEmail) -> Mailbox | None:
     """The first of our active mailboxes the message was addressed to."""
     wanted = [a.email for a in [*parsed.to, *parsed.cc]]
-    delivered = parsed.headers.get("Delivered-To") or parsed.headers.get("X-Original-To") or ""
+    delivered = parsed.headers.get("delivered-to") or parsed.headers.get("x-original-to") or ""
     wanted += [delivered.strip().lower()] if delivered else []
     if not wanted:
         return None

@@ -43,3 +43,6 @@ class ParsedEmail:
     bounce_status: str = ""  # e.g. "5.1.1"
     headers: dict[str, str] = field(default_factory=dict)  # selected raw headers, decoded
     defects: list[str] = field(default_factory=list)  # what was wrong but survived
+    skipped_attachments: list[str] = field(
+        default_factory=list
+    )  # names left out: over the size limits
