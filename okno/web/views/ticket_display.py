@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -238,31 +238,43 @@ def contact_url(contact) -> str | None:
 
 
 def relations(user, ticket: Ticket) -> dict:
-    """Requester's other tickets, parent, children and links: only tickets `user` sees."""
+    """Requester's other tickets, parent, children and links: only tickets `user` sees.
+
+    Parent, children and linked tickets (both directions) come in one query: the link
+    kinds are subquery annotations, so no join multiplies the rows.
+    """
+    number = ticket.number
     visible = visible_tickets(user)
-    family = list(
-        visible.filter(Q(parent_id=ticket.number) | Q(number=ticket.parent_id or 0))
+    link_out = TicketLink.objects.filter(source_id=number, target_id=OuterRef("number"))
+    link_in = TicketLink.objects.filter(target_id=number, source_id=OuterRef("number"))
+    related = list(
+        visible.annotate(
+            link_out=Subquery(link_out.values("kind")[:1]),
+            link_in=Subquery(link_in.values("kind")[:1]),
+        )
+        .filter(
+            Q(parent_id=number)
+            | Q(number=ticket.parent_id or 0)
+            | Q(link_out__isnull=False)
+            | Q(link_in__isnull=False)
+        )
         .select_related("status")
         .order_by("number")
     )
-    links = []
-    rows = TicketLink.objects.filter(
-        Q(source_id=ticket.number, target__in=visible)
-        | Q(target_id=ticket.number, source__in=visible)
-    ).select_related("source__status", "target__status")
-    for link in rows:
-        outgoing = link.source_id == ticket.number
-        links.append({"ticket": link.target if outgoing else link.source, "link": link})
     others = list(
         visible.filter(contact_id=ticket.contact_id)
-        .exclude(number=ticket.number)
+        .exclude(number=number)
         .select_related("status")
         .order_by("-created_at")[:OTHER_TICKETS]
     )
     return {
-        "parent": next((t for t in family if t.number == ticket.parent_id), None),
-        "children": [t for t in family if t.parent_id == ticket.number],
-        "links": links,
+        "parent": next((t for t in related if t.number == ticket.parent_id), None),
+        "children": [t for t in related if t.parent_id == number],
+        "links": [
+            {"ticket": t, "kind": _link_label(t.link_out or t.link_in)}
+            for t in related
+            if t.link_out or t.link_in
+        ],
         "other_tickets": others,
         "link_kinds": LinkKind.choices,
     }
