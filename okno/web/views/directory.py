@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -115,7 +116,7 @@ def contact_new(request):
         if contact is not None:
             return redirect("web:contact", pk=contact.pk)
     status = 400 if form.errors else 200
-    context = {"form": form, "title": _("New contact")}
+    context = {"form": form, "title": _("New contact"), "back": reverse("web:contacts")}
     return render(request, "web/directory/form.html", context, status=status)
 
 
@@ -137,7 +138,11 @@ def contact_edit(request, pk: int):
     ):
         messages.success(request, _("Saved."))
         return redirect("web:contact", pk=contact.pk)
-    context = {"form": form, "title": _("Edit %(name)s") % {"name": contact.display_name}}
+    context = {
+        "form": form,
+        "title": _("Edit %(name)s") % {"name": contact.display_name},
+        "back": reverse("web:contact", args=[contact.pk]),
+    }
     return render(request, "web/directory/form.html", context, status=400 if form.errors else 200)
 
 
@@ -267,7 +272,12 @@ def _organization_form_page(request, organization=None):
     title = (
         _("Edit %(name)s") % {"name": organization.name} if organization else _("New organization")
     )
-    context = {"form": form, "title": title}
+    back = (
+        reverse("web:organization", args=[organization.pk])
+        if organization
+        else reverse("web:organizations")
+    )
+    context = {"form": form, "title": title, "back": back}
     return render(request, "web/directory/form.html", context, status=400 if form.errors else 200)
 
 
