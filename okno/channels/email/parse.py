@@ -289,6 +289,9 @@ class _Parser:
         if ctype in {"message/rfc822", "message/global"}:
             self._forwarded(part)
             return [], []
+        if ctype.startswith("message/") and part.is_multipart():
+            self._report_part(part, ctype)
+            return [], []
         if part.is_multipart():
             payload = part.get_payload()
             subparts = (
@@ -375,6 +378,24 @@ class _Parser:
         if not name or not name.lower().endswith(".eml"):
             name = _safe_filename((subject or name or "message")[:200]) + ".eml"
         self._add(ParsedAttachment(filename=name, content_type="message/rfc822", data=data))
+
+    def _report_part(self, part: Message, ctype: str) -> None:
+        """message/delivery-status and friends: field blocks kept as a text file."""
+        payload = part.get_payload()
+        blocks = payload if isinstance(payload, list) else []
+        text = "\n\n".join(
+            "\n".join(f"{k}: {v}" for k, v in _safe_raw_items(b))
+            for b in blocks
+            if isinstance(b, Message)
+        )
+        name = ctype.split("/", 1)[1] + ".txt"
+        self._add(
+            ParsedAttachment(
+                filename=name,
+                content_type="text/plain",
+                data=text.encode("utf-8", "surrogateescape"),
+            )
+        )
 
     def _attachment(
         self, part: Message, ctype: str, filename: str, disp: str, related: bool
