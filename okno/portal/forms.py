@@ -88,3 +88,8 @@ class ReplyForm(forms.Form):
         label=_("Your reply"), max_length=50_000, required=False, widget=forms.Textarea
     )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Text or a file will do (the service says so), but text is what people send.
+        self.fields["text"].hide_optional = True
