@@ -78,7 +78,6 @@ def _page(request, ticket, *, reply_form=None, panel_form=None, conflict=None, s
         "entries": timeline(ticket),
         "tag_names": tag_names,
         "contact_url": contact_url(ticket.contact),
-        "priority_label": Priority(ticket.priority).label,
     }
     return render(request, TEMPLATE, context, status=status)
 

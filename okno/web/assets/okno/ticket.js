@@ -163,12 +163,13 @@
     if (select) select.focus();
   }
 
-  function registerShortcuts() {
+  function registerShortcuts(root) {
     var okno = window.Okno;
+    var text = root.dataset;
     if (okno && typeof okno.shortcut === "function") {
-      okno.shortcut("r", "Reply", function () { chooseMode("reply"); });
-      okno.shortcut("n", "Internal note", function () { chooseMode("note"); });
-      okno.shortcut("s", "Change status", focusStatus);
+      okno.shortcut("r", text.textShortcutReply || "Reply", function () { chooseMode("reply"); });
+      okno.shortcut("n", text.textShortcutNote || "Internal note", function () { chooseMode("note"); });
+      okno.shortcut("s", text.textShortcutStatus || "Change status", focusStatus);
       return;
     }
     document.addEventListener("keydown", function (event) {
@@ -191,7 +192,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var root = $("#ticket-live");
     if (!root) return;
-    registerShortcuts();
+    registerShortcuts(root);
     if (window.WebSocket && root.dataset.wsPath) connect(root);
   });
 })();
