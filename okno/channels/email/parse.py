@@ -66,6 +66,7 @@ KEPT_HEADERS = (
     "x-spam-flag",
 )
 _ID = re.compile(r"<([^<>]+)>")
+_BOUNDARY = re.compile(rb"(?i)boundary\s*=")
 _WS = re.compile(r"\s+")
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
@@ -160,10 +161,17 @@ class _Parser:
 
     # 1. Structure ---------------------------------------------------------------
     def run(self) -> ParsedEmail:
-        try:
-            msg = message_from_bytes(self.raw, policy=policy.default)
-        except RecursionError:
-            self.defect("nesting too deep to parse: body kept as text")
+        # The stdlib parser slows down with the square of the nesting depth (and hits
+        # the recursion limit near 300 levels), so absurd structures are not parsed.
+        containers = len(_BOUNDARY.findall(self.raw))
+        msg = None
+        if containers <= 2 * self.limits.depth:
+            try:
+                msg = message_from_bytes(self.raw, policy=policy.default)
+            except RecursionError:
+                pass
+        if msg is None:
+            self.defect("MIME structure too deep or too large: body kept as text")
             msg = BytesParser(policy=policy.default).parsebytes(self.raw, headersonly=True)
         self.hint = self._charset_hint(msg)
         result = self._headers(msg)
@@ -331,7 +339,7 @@ class _Parser:
         data, _ = mime.payload_bytes(part)
         self.defect("multipart without a usable boundary")
         m = re.search(rb"(?m)^--([^\s]{1,70})\r?\n(?=[A-Za-z-]+:)", data)
-        if m and not self.recovered:
+        if m and not self.recovered and len(_BOUNDARY.findall(data)) < 2 * self.limits.depth:
             self.recovered = True
             boundary = m.group(1).rstrip(b"-")
             rebuilt = b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n' + data
