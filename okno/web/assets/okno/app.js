@@ -160,6 +160,7 @@
       var box = r.querySelector("input[name=tickets]");
       r.classList.toggle("is-selected", !!(box && box.checked));
     });
+    document.body.classList.toggle("has-selection", count > 0);
     var label = document.querySelector("[data-bulk-count]");
     if (label) {
       if (!label.dataset.empty) label.dataset.empty = label.textContent;
@@ -240,7 +241,8 @@
     var bar = document.querySelector("[data-live-bar]");
     if (!bar) return;
     var count = Object.keys(changed).length;
-    bar.querySelector("[data-live-refresh]").textContent = bar.dataset.template.replace("{n}", count);
+    var template = count === 1 ? bar.dataset.templateOne : bar.dataset.template;
+    bar.querySelector("[data-live-refresh]").textContent = template.replace("{n}", count);
     bar.hidden = false;
   }
 
@@ -300,6 +302,15 @@
   }
 
   Okno.refreshList = refreshList;
+
+  function hideUselessMenu() {
+    // The ☰ button opens the sidebar; pages without one do not need it.
+    if (document.querySelector("[data-sidebar]")) return;
+    document.querySelectorAll("[data-toggle-sidebar]").forEach(function (b) {
+      b.hidden = true;
+    });
+  }
+  hideUselessMenu();
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", connectLive);
