@@ -323,3 +323,10 @@ def test_others_see_shared_views_but_cannot_change_them(client, world):
     shared.refresh_from_db()
     assert shared.name == "Team"
     assert SavedView.objects.filter(pk=private.pk).exists()
+
+
+def test_list_page_has_no_inline_script_or_style(client, world):
+    SavedView.objects.create(owner=world.agent_a, name="Mine", query="assignee:me")
+    client.force_login(world.agent_a)
+    html = client.get("/tickets/?view=all").content.decode()
+    assert "<script>" not in html and "style=" not in html and " onclick=" not in html
