@@ -134,6 +134,11 @@ def parse_query(query: str, user) -> ParsedQuery:
     return result
 
 
+def _is_ticket_number(value: str) -> bool:
+    """ASCII digits within the 64-bit range of the column ("²" is a digit to str.isdigit)."""
+    return value.isascii() and value.isdigit() and int(value) < 2**63
+
+
 FILTER_KEYS = {
     "status",
     "state",
@@ -156,7 +161,8 @@ FILTER_KEYS = {
 def _filter_for(key: str, op: str, value: str, user) -> Q | None:  # noqa: C901 - a flat table
     if key in ("created", "updated"):
         when = _parse_date(value)
-        if when is None:
+        # A day at the edge of the calendar (9999-12-31) has no "next day" to compare to.
+        if when is None or when.date() in (dt.date.min, dt.date.max):
             return None
         column = f"{key}_at"
         if op in (">", ">="):
@@ -211,7 +217,7 @@ def _filter_for(key: str, op: str, value: str, user) -> Q | None:  # noqa: C901 
         return Q(organization__name__iexact=value)
     if key == "channel":
         return Q(channel=lowered)
-    if key == "number" and value.lstrip("#").isdigit():
+    if key == "number" and _is_ticket_number(value.lstrip("#")):
         return Q(number=int(value.lstrip("#")))
     if key == "is":
         return {
@@ -227,6 +233,6 @@ def search_tickets(queryset: QuerySet, query: str, user) -> tuple[QuerySet, Pars
     for q in parsed.filters:
         queryset = queryset.filter(q)
     text = parsed.text.strip()
-    if text.startswith("#") and text[1:].isdigit():
+    if text.startswith("#") and _is_ticket_number(text[1:]):
         return queryset.filter(number=int(text[1:])), parsed
     return match_text(queryset, text), parsed

@@ -103,6 +103,8 @@ def _decode_cursor(cursor: str, sort: str) -> list | None:
                 parsed.append(dt.datetime.fromisoformat(value))
             else:
                 parsed.append(int(value))
+                if not -(2**63) <= parsed[-1] < 2**63:  # no database column holds it
+                    return None
         except (TypeError, ValueError):
             return None
     return parsed
