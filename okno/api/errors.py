@@ -8,8 +8,9 @@ errors; this module turns each of them into that shape so clients parse one thin
 
 import logging
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -117,6 +118,10 @@ def _bad_cursor(request, exc):
     return error_response(400, "bad_cursor", _("The cursor is not valid."), field="cursor")
 
 
+def _unreadable(request, exc):
+    return error_response(400, "bad_request", _("The request body cannot be read."))
+
+
 def _too_big(request, exc):
     return error_response(413, "payload_too_large", _("The request is too large."))
 
@@ -137,6 +142,8 @@ def install(api) -> None:
     api.add_exception_handler(VersionConflict, _version_conflict)
     api.add_exception_handler(ApiError, _api_error)
     api.add_exception_handler(BadCursor, _bad_cursor)
+    api.add_exception_handler(MultiPartParserError, _unreadable)
+    api.add_exception_handler(SuspiciousOperation, _unreadable)  # too many fields, …
     api.add_exception_handler(RequestDataTooBig, _too_big)
 
 

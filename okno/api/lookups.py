@@ -7,8 +7,20 @@ reference to nothing is a 422 naming the field.
 from django.utils.translation import gettext as _
 
 from okno.accounts.models import Group, User
+from okno.api.schemas.common import MAX_ID
 from okno.core.errors import ValidationFailed
 from okno.tickets.models import Category, Priority, Status
+
+
+def as_id(value) -> int | None:
+    """A database id from an int or a digit string; None when it cannot be one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and 1 <= value <= MAX_ID:
+        return value
+    return None
 
 
 def _by_name_or_id(model, value, field: str, *, name_field: str = "name"):
@@ -16,7 +28,8 @@ def _by_name_or_id(model, value, field: str, *, name_field: str = "name"):
         return None
     queryset = model.objects.all()
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        row = queryset.filter(pk=int(value)).first()
+        pk = as_id(value)
+        row = queryset.filter(pk=pk).first() if pk else None
         if row is None and isinstance(value, str):
             row = queryset.filter(**{f"{name_field}__iexact": value}).first()
     else:
@@ -47,7 +60,8 @@ def assignee_ref(value, field: str = "assignee") -> User | None:
     if value is None or value == "":
         return None
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        user = User.objects.filter(pk=int(value)).first()
+        pk = as_id(value)
+        user = User.objects.filter(pk=pk).first() if pk else None
     else:
         user = User.objects.filter(email__iexact=str(value).strip()).first()
     if user is None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
 from okno.api.errors import ApiError
+from okno.api.schemas.common import MAX_ID
 
 MAX_LIMIT = 100
 
@@ -40,9 +41,12 @@ def decode(cursor: str | None) -> list | None:
     if not isinstance(values, list) or len(values) != 2:
         raise ApiError(400, "bad_cursor", _("The cursor is not valid."), field="cursor")
     try:
-        return [str(values[0]), int(values[1])]
+        name, pk = str(values[0]), int(values[1])
     except (TypeError, ValueError):
+        pk = 0
+    if not 1 <= pk <= MAX_ID:
         raise ApiError(400, "bad_cursor", _("The cursor is not valid."), field="cursor")
+    return [name, pk]
 
 
 def name_page(queryset: QuerySet, cursor: str | None, limit: int) -> tuple[list, str | None]:

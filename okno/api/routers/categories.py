@@ -7,6 +7,7 @@ from okno.api.auth import require_admin, require_staff
 from okno.api.errors import COMMON_ERRORS
 from okno.api.routers.catalog import get_or_404
 from okno.api.schemas.catalog import CategoryIn, CategoryOut, CategoryPatchIn
+from okno.api.schemas.common import Id
 from okno.core.errors import ValidationFailed
 from okno.tickets.models import Category
 from okno.tickets.services.settings import category_save, category_tree
@@ -40,7 +41,7 @@ def categories_create(request, payload: CategoryIn):
 
 
 @router.patch("/categories/{int:category_id}", response={200: CategoryOut, **COMMON_ERRORS})
-def categories_update(request, category_id: int, payload: CategoryPatchIn):
+def categories_update(request, category_id: Id, payload: CategoryPatchIn):
     actor = require_admin(request.auth)
     category = get_or_404(Category, category_id)
     data = payload.dict(exclude_unset=True)

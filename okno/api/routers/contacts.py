@@ -7,6 +7,7 @@ from ninja import Query, Router, Status
 from okno.api.auth import require_staff
 from okno.api.errors import COMMON_ERRORS
 from okno.api.pagination import PageQuery, decode
+from okno.api.schemas.common import Id
 from okno.api.schemas.directory import (
     ContactCreateIn,
     ContactOut,
@@ -35,7 +36,7 @@ def _editor(principal):
     return principal
 
 
-def _contact(number: int):
+def _contact(number: Id):
     contact = selectors.contact_get(number)
     if contact is None:
         raise Http404("no such contact")
@@ -85,13 +86,13 @@ def _language(value: str) -> str:
 
 
 @router.get("/contacts/{int:contact_id}", response={200: ContactOut, **COMMON_ERRORS})
-def contacts_get(request, contact_id: int):
+def contacts_get(request, contact_id: Id):
     require_staff(request.auth)
     return _contact(contact_id)
 
 
 @router.patch("/contacts/{int:contact_id}", response={200: ContactOut, **COMMON_ERRORS})
-def contacts_update(request, contact_id: int, payload: ContactPatchIn):
+def contacts_update(request, contact_id: Id, payload: ContactPatchIn):
     actor = _editor(request.auth)
     contact = _contact(contact_id)
     data = payload.dict(exclude_unset=True)
@@ -112,13 +113,13 @@ def contacts_update(request, contact_id: int, payload: ContactPatchIn):
 @router.get(
     "/contacts/{int:contact_id}/identities", response={200: list[IdentityOut], **COMMON_ERRORS}
 )
-def identities_list(request, contact_id: int):
+def identities_list(request, contact_id: Id):
     require_staff(request.auth)
     return selectors.contact_identities(_contact(contact_id))
 
 
 @router.post("/contacts/{int:contact_id}/identities", response={201: IdentityOut, **COMMON_ERRORS})
-def identities_add(request, contact_id: int, payload: IdentityIn):
+def identities_add(request, contact_id: Id, payload: IdentityIn):
     """Another address of the contact: email, phone, telegram, whatsapp, …"""
     from okno.contacts.models import IdentityKind
 
@@ -137,7 +138,7 @@ def identities_add(request, contact_id: int, payload: IdentityIn):
     "/contacts/{int:contact_id}/identities/{int:identity_id}",
     response={204: None, **COMMON_ERRORS},
 )
-def identities_remove(request, contact_id: int, identity_id: int):
+def identities_remove(request, contact_id: Id, identity_id: Id):
     actor = _editor(request.auth)
     contact_remove_identity(contact=_contact(contact_id), identity_id=identity_id, actor=actor)
     return HttpResponse(status=204)

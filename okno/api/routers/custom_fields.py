@@ -6,6 +6,7 @@ from okno.api.auth import require_admin, require_staff
 from okno.api.errors import COMMON_ERRORS
 from okno.api.routers.catalog import get_or_404
 from okno.api.schemas.catalog import CustomFieldIn, CustomFieldOut, CustomFieldPatchIn
+from okno.api.schemas.common import Id
 from okno.tickets.models import CustomField
 from okno.tickets.services.settings import custom_field_save
 
@@ -25,7 +26,7 @@ def custom_fields_create(request, payload: CustomFieldIn):
 
 
 @router.patch("/custom-fields/{int:field_id}", response={200: CustomFieldOut, **COMMON_ERRORS})
-def custom_fields_update(request, field_id: int, payload: CustomFieldPatchIn):
+def custom_fields_update(request, field_id: Id, payload: CustomFieldPatchIn):
     actor = require_admin(request.auth)
     field = get_or_404(CustomField, field_id)
     current = {

@@ -8,6 +8,7 @@ from okno.api.auth import require_admin, require_staff
 from okno.api.errors import COMMON_ERRORS
 from okno.api.routers.catalog import get_or_404
 from okno.api.schemas.catalog import GroupIn, GroupOut, GroupPatchIn
+from okno.api.schemas.common import Id
 
 router = Router(tags=["groups"])
 
@@ -33,13 +34,13 @@ def groups_create(request, payload: GroupIn):
 
 
 @router.get("/groups/{int:group_id}", response={200: GroupOut, **COMMON_ERRORS})
-def groups_get(request, group_id: int):
+def groups_get(request, group_id: Id):
     require_staff(request.auth)
     return get_or_404(Group, group_id, _groups())
 
 
 @router.patch("/groups/{int:group_id}", response={200: GroupOut, **COMMON_ERRORS})
-def groups_update(request, group_id: int, payload: GroupPatchIn):
+def groups_update(request, group_id: Id, payload: GroupPatchIn):
     actor = require_admin(request.auth)
     group = get_or_404(Group, group_id, _groups())
     data = payload.dict(exclude_unset=True)

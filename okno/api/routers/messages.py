@@ -15,6 +15,7 @@ from ninja.errors import ValidationError
 
 from okno.api.errors import COMMON_ERRORS, ApiError
 from okno.api.routers.tickets import ticket_for_action
+from okno.api.schemas.common import Id
 from okno.api.schemas.messages import MessageIn, MessageOut
 from okno.core.errors import NotAllowed
 from okno.tickets.permissions import Action, is_customer, ticket_get_for_user
@@ -45,7 +46,7 @@ _REQUEST_BODY = {
 
 
 @router.get("/tickets/{int:number}/messages", response={200: list[MessageOut], **COMMON_ERRORS})
-def messages_list(request, number: int):
+def messages_list(request, number: Id):
     """The conversation, oldest first; customers get the public messages only."""
     ticket = ticket_get_for_user(request.auth, number)
     return conversation(ticket, public_only=is_customer(request.auth))
@@ -56,7 +57,7 @@ def messages_list(request, number: int):
     response={201: MessageOut, **COMMON_ERRORS},
     openapi_extra={"requestBody": _REQUEST_BODY},
 )
-def messages_create(request, number: int):
+def messages_create(request, number: Id):
     """A public reply or an internal note: JSON, or multipart/form-data with files."""
     payload, files = _parse_message(request)
     if is_customer(request.auth) and not payload.public:
@@ -117,7 +118,7 @@ def _parse_message(request) -> tuple[MessageIn, list[AttachmentInput]]:
 
 
 @router.get("/attachments/{int:attachment_id}", url_name="attachment_download")
-def attachment_download(request, attachment_id: int):
+def attachment_download(request, attachment_id: Id):
     """The file. Only images and PDF may show in place; everything else downloads."""
     attachment = attachment_get_for_user(request.auth, attachment_id)
     inline = is_inline_safe(attachment)

@@ -8,6 +8,7 @@ from okno.api.errors import COMMON_ERRORS
 from okno.api.lookups import assignee_ref
 from okno.api.pagination import PageQuery, decode
 from okno.api.routers.contacts import _editor
+from okno.api.schemas.common import Id
 from okno.api.schemas.directory import (
     OrganizationIn,
     OrganizationOut,
@@ -20,7 +21,7 @@ from okno.contacts.services import organization_save
 router = Router(tags=["organizations"])
 
 
-def _organization(organization_id: int):
+def _organization(organization_id: Id):
     organization = selectors.organization_get(organization_id)
     if organization is None:
         raise Http404("no such organization")
@@ -56,7 +57,7 @@ def organizations_create(request, payload: OrganizationIn):
 @router.get(
     "/organizations/{int:organization_id}", response={200: OrganizationOut, **COMMON_ERRORS}
 )
-def organizations_get(request, organization_id: int):
+def organizations_get(request, organization_id: Id):
     require_staff(request.auth)
     return _organization(organization_id)
 
@@ -64,7 +65,7 @@ def organizations_get(request, organization_id: int):
 @router.patch(
     "/organizations/{int:organization_id}", response={200: OrganizationOut, **COMMON_ERRORS}
 )
-def organizations_update(request, organization_id: int, payload: OrganizationPatchIn):
+def organizations_update(request, organization_id: Id, payload: OrganizationPatchIn):
     actor = _editor(request.auth)
     organization = _organization(organization_id)
     data = payload.dict(exclude_unset=True)

@@ -6,6 +6,7 @@ from okno.api.auth import require_admin, require_staff
 from okno.api.errors import COMMON_ERRORS
 from okno.api.routers.catalog import get_or_404
 from okno.api.schemas.catalog import StatusIn, StatusOut, StatusPatchIn
+from okno.api.schemas.common import Id
 from okno.tickets.models import Status as TicketStatus
 from okno.tickets.services.settings import (
     status_create,
@@ -30,7 +31,7 @@ def statuses_create(request, payload: StatusIn):
 
 
 @router.patch("/statuses/{int:status_id}", response={200: StatusOut, **COMMON_ERRORS})
-def statuses_update(request, status_id: int, payload: StatusPatchIn):
+def statuses_update(request, status_id: Id, payload: StatusPatchIn):
     """Rename, (de)activate, or make the default of its category."""
     actor = require_admin(request.auth)
     status = get_or_404(TicketStatus, status_id)

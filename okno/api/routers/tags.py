@@ -6,6 +6,7 @@ from okno.api.auth import require_admin, require_staff
 from okno.api.errors import COMMON_ERRORS
 from okno.api.routers.catalog import get_or_404
 from okno.api.schemas.catalog import TagIn, TagOut
+from okno.api.schemas.common import Id
 from okno.tickets.models import Tag
 from okno.tickets.services.lifecycle import tags_by_name
 from okno.tickets.services.settings import tag_rename
@@ -33,6 +34,6 @@ def tags_create(request, payload: TagIn):
 
 
 @router.patch("/tags/{int:tag_id}", response={200: TagOut, **COMMON_ERRORS})
-def tags_update(request, tag_id: int, payload: TagIn):
+def tags_update(request, tag_id: Id, payload: TagIn):
     actor = require_admin(request.auth)
     return tag_rename(actor=actor, tag=get_or_404(Tag, tag_id), name=payload.name)

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from okno.api.errors import COMMON_ERRORS, ErrorOut
 from okno.api.lookups import assignee_ref, category_ref, group_ref, priority_ref, status_ref
+from okno.api.schemas.common import Id
 from okno.api.schemas.tickets import (
     CustomerTicketOut,
     LinkIn,
@@ -48,7 +49,7 @@ router = Router(tags=["tickets"])
 TicketAny = Annotated[TicketOut | CustomerTicketOut, Field(union_mode="left_to_right")]
 
 
-def ticket_for_action(principal, number: int, action: str):
+def ticket_for_action(principal, number: Id, action: str):
     """A ticket the principal can see, refused with 403 if it may not do `action`."""
     ticket = ticket_get_for_user(principal, number)
     if not can_on_visible(principal, action):
@@ -129,12 +130,12 @@ def _customer_fields(values: dict) -> dict:
 
 
 @router.get("/tickets/{int:number}", response={200: TicketAny, **COMMON_ERRORS})
-def tickets_get(request, number: int):
+def tickets_get(request, number: Id):
     return TicketRenderer(request.auth)(ticket_get_for_user(request.auth, number))
 
 
 @router.patch("/tickets/{int:number}", response={200: TicketOut, 409: ErrorOut, **COMMON_ERRORS})
-def tickets_update(request, number: int, payload: TicketPatchIn):
+def tickets_update(request, number: Id, payload: TicketPatchIn):
     """Change fields. Send the `version` you read: if someone saved since, 409."""
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
@@ -182,14 +183,14 @@ def _other_ticket(principal, number, field: str):
 
 
 @router.delete("/tickets/{int:number}", response={204: None, **COMMON_ERRORS})
-def tickets_delete(request, number: int):
+def tickets_delete(request, number: Id):
     ticket = ticket_for_action(request.auth, number, Action.DELETE)
     ticket_delete(ticket=ticket, actor=request.auth)
     return HttpResponse(status=204)
 
 
 @router.post("/tickets/{int:number}/merge", response={200: TicketOut, **COMMON_ERRORS})
-def tickets_merge(request, number: int, payload: MergeIn):
+def tickets_merge(request, number: Id, payload: MergeIn):
     """Move this ticket's conversation into ticket `into`; this one closes."""
     source = ticket_for_action(request.auth, number, Action.MERGE)
     target = _other_ticket(request.auth, payload.into, "into")
@@ -197,7 +198,7 @@ def tickets_merge(request, number: int, payload: MergeIn):
 
 
 @router.post("/tickets/{int:number}/links", response={201: LinkOut, **COMMON_ERRORS})
-def tickets_link(request, number: int, payload: LinkIn):
+def tickets_link(request, number: Id, payload: LinkIn):
     source = ticket_for_action(request.auth, number, Action.UPDATE)
     target = _other_ticket(request.auth, payload.ticket, "ticket")
     link = ticket_link(source=source, target=target, actor=request.auth, kind=payload.kind)
@@ -205,7 +206,7 @@ def tickets_link(request, number: int, payload: LinkIn):
 
 
 @router.delete("/tickets/{int:number}/links/{int:other}", response={204: None, **COMMON_ERRORS})
-def tickets_unlink(request, number: int, other: int):
+def tickets_unlink(request, number: Id, other: Id):
     source = ticket_for_action(request.auth, number, Action.UPDATE)
     target = _other_ticket(request.auth, other, "ticket")
     ticket_unlink(source=source, target=target, actor=request.auth)

@@ -8,6 +8,7 @@ from okno.accounts.models import Group, User
 from okno.api.auth import require_admin, require_staff
 from okno.api.errors import COMMON_ERRORS
 from okno.api.pagination import PageQuery, name_page
+from okno.api.schemas.common import Id
 from okno.api.schemas.directory import UserCreateIn, UserOut, UserPage
 
 router = Router(tags=["users"])
@@ -30,7 +31,7 @@ def users_list(request, params: Query[PageQuery]):
 
 
 @router.get("/users/{int:user_id}", response={200: UserOut, **COMMON_ERRORS})
-def users_get(request, user_id: int):
+def users_get(request, user_id: Id):
     require_staff(request.auth)
     user = _users().filter(pk=user_id).first()
     if user is None:

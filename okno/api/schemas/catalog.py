@@ -2,7 +2,7 @@
 
 from ninja import Field, Schema
 
-from okno.api.schemas.common import InSchema
+from okno.api.schemas.common import Id, InSchema
 
 
 class GroupOut(Schema):
@@ -19,13 +19,13 @@ class GroupOut(Schema):
 class GroupIn(InSchema):
     name: str = Field(..., max_length=100)
     description: str = ""
-    members: list[int] = []
+    members: list[Id] = []
 
 
 class GroupPatchIn(InSchema):
     name: str | None = Field(None, max_length=100)
     description: str | None = None
-    members: list[int] | None = None
+    members: list[Id] | None = None
 
 
 class StatusOut(Schema):
@@ -61,13 +61,13 @@ class CategoryOut(Schema):
 
 class CategoryIn(InSchema):
     name: str = Field(..., max_length=100)
-    parent: int | None = None
+    parent: Id | None = None
     position: int = Field(0, ge=0, le=32767)
 
 
 class CategoryPatchIn(InSchema):
     name: str | None = Field(None, max_length=100)
-    parent: int | None = None
+    parent: Id | None = None
     position: int | None = Field(None, ge=0, le=32767)
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from okno.api.schemas.common import InSchema, Ref, UserRef
+from okno.api.schemas.common import Id, InSchema, Ref, UserRef
 
 
 class MeOut(Schema):
@@ -40,7 +40,7 @@ class UserCreateIn(InSchema):
     name: str = Field(..., max_length=150)
     password: str = Field(..., max_length=200)
     role: str = "agent"
-    groups: list[int] = []
+    groups: list[Id] = []
     ticket_scope: str = "groups"
     language: str = "en"
     timezone: str = "UTC"
@@ -76,7 +76,7 @@ class ContactCreateIn(InSchema):
     name: str = Field("", max_length=200)
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=32)
-    organization: int | None = None
+    organization: Id | None = None
     language: str = "en"
     timezone: str = Field("", max_length=64)
     notes: str = ""
@@ -84,7 +84,7 @@ class ContactCreateIn(InSchema):
 
 class ContactPatchIn(InSchema):
     name: str | None = Field(None, max_length=200)
-    organization: int | None = None
+    organization: Id | None = None
     language: str | None = None
     timezone: str | None = Field(None, max_length=64)
     notes: str | None = None

@@ -10,7 +10,7 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from okno.api.schemas.common import ContactRef, InSchema, Ref, UserRef
+from okno.api.schemas.common import ContactRef, Id, InSchema, Ref, UserRef, Version
 from okno.tickets.models import Priority
 
 PRIORITY_NAMES = [p.name.lower() for p in Priority]
@@ -36,7 +36,7 @@ class TicketCreateIn(InSchema):
 
 
 class TicketPatchIn(InSchema):
-    version: int = Field(..., description="The version you read; a stale one answers 409.")
+    version: Version = Field(..., description="The version you read; a stale one answers 409.")
     subject: str | None = Field(None, max_length=1000)
     status: str | int | None = None
     priority: str | int | None = None
@@ -45,15 +45,15 @@ class TicketPatchIn(InSchema):
     category: str | int | None = None
     tags: list[str] | None = None
     custom_fields: dict | None = None
-    parent: int | None = None
+    parent: Id | None = None
 
 
 class MergeIn(InSchema):
-    into: int
+    into: Id
 
 
 class LinkIn(InSchema):
-    ticket: int
+    ticket: Id
     kind: str = "related"
 
 
