@@ -10,32 +10,13 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from okno.channels.models import InboundEnvelope, Mailbox
 from okno.channels.tests.mails import make_email
+from okno.channels.tests.procs import okno_env
 from okno.tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    host = db.get("HOST") or "127.0.0.1"
-    user = db.get("USER") or "postgres"
-    auth = f"{user}:{db['PASSWORD']}" if db.get("PASSWORD") else user
-    return f"postgres://{auth}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def okno_env(tmp_path, url: str | None = None) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": url or database_url(),
-        "OKNO_DATA_DIR": str(tmp_path / "data"),
-        "OKNO_QUEUE_IMMEDIATE": "1",
-    }
 
 
 def okno(args, tmp_path, *, stdin: bytes = b"", url: str | None = None, timeout=120):
@@ -137,7 +118,7 @@ def test_mbox_import(support, tmp_path):
 
 
 def test_kill_9_during_mbox_import_loses_and_duplicates_nothing(support, tmp_path):
-    total = 400
+    total = 200
     path = tmp_path / "big.mbox"
     write_mbox(path, total)
     process = subprocess.Popen(
@@ -148,7 +129,7 @@ def test_kill_9_during_mbox_import_loses_and_duplicates_nothing(support, tmp_pat
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    while InboundEnvelope.objects.count() < 40 and time.monotonic() < deadline:
+    while InboundEnvelope.objects.count() < 20 and time.monotonic() < deadline:
         time.sleep(0.02)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()

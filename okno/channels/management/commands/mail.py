@@ -17,6 +17,7 @@ import time
 from django.core.management import BaseCommand, CommandError
 from django.db import DatabaseError
 
+EX_DATAERR = 65
 EX_TEMPFAIL = 75
 MAX_PIPE_SIZE = 100 * 1024 * 1024
 
@@ -45,7 +46,9 @@ class Command(BaseCommand):
 
         raw = sys.stdin.buffer.read(MAX_PIPE_SIZE + 1)
         if len(raw) > MAX_PIPE_SIZE:
-            raise CommandError("message too large", returncode=1)
+            raise CommandError("message too large", returncode=EX_DATAERR)
+        if not raw.strip():
+            raise CommandError("no message on standard input", returncode=EX_DATAERR)
         try:
             result = receive_email(raw, mailbox=box)
         except StoreFailed as exc:
