@@ -14,6 +14,7 @@ Steps:
 Everything that was wrong but survived is listed in `defects`.
 """
 
+import contextlib
 import datetime as dt
 import hashlib
 import mimetypes
@@ -166,10 +167,8 @@ class _Parser:
         containers = len(_BOUNDARY.findall(self.raw))
         msg = None
         if containers <= 2 * self.limits.depth:
-            try:
+            with contextlib.suppress(RecursionError):
                 msg = message_from_bytes(self.raw, policy=policy.default)
-            except RecursionError:
-                pass
         if msg is None:
             self.defect("MIME structure too deep or too large: body kept as text")
             msg = BytesParser(policy=policy.default).parsebytes(self.raw, headersonly=True)
@@ -396,7 +395,7 @@ class _Parser:
             for b in blocks
             if isinstance(b, Message)
         )
-        name = ctype.split("/", 1)[1] + ".txt"
+        name = (_safe_filename(ctype.split("/", 1)[1]) or "report") + ".txt"
         self._add(
             ParsedAttachment(
                 filename=name,
