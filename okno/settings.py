@@ -190,6 +190,7 @@ TIME_ZONE = env("OKNO_TIME_ZONE", "UTC")
 # --- files ----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request otherwise
 STATICFILES_DIRS = [BASE_DIR / "okno" / "web" / "assets"]
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
