@@ -170,7 +170,10 @@ def process_envelope(
         error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
         try:
             InboundEnvelope.objects.filter(pk=envelope.pk).update(
-                state=EnvelopeState.FAILED, error=error[:10000], attempts=F("attempts") + 1
+                state=EnvelopeState.FAILED,
+                error=error[:10000],
+                attempts=F("attempts") + 1,
+                **_labels(envelope),
             )
             envelope.refresh_from_db()
         except DatabaseError:  # the database went away: the envelope stays "received"
@@ -184,6 +187,16 @@ def process_envelope(
             state=EnvelopeState.FAILED,
             reason=str(exc),
         )
+
+
+def _labels(envelope: InboundEnvelope) -> dict:
+    """Sender and subject for the failed list, when the bytes parse at all."""
+    try:
+        parsed = _parse(envelope.raw_bytes())
+    except Exception:
+        return {}
+    sender = parsed.from_.email if parsed.from_ else ""
+    return {"sender": sender[:254], "subject": (parsed.subject or "")[:250]}
 
 
 def _finish(
