@@ -7,10 +7,53 @@ never costs the rest of the message.
 """
 
 import re
-from email.message import Message
+from email import message as _stdlib_message
+from email import utils as _stdlib_utils
+from email.message import EmailMessage, Message
 from email.utils import collapse_rfc2231_value
 
 from okno.channels.email import charsets
+
+
+class FastMessage(EmailMessage):
+    """EmailMessage that reads Content-Type parameters from the raw header.
+
+    Under policy.default every `get()` builds a structured header object, and the
+    parser asks for the content type and boundary of each part several times: that
+    was two thirds of the parse time. These two methods are the stdlib's own raw-string
+    versions (as in policy.compat32); everything else stays policy.default.
+    """
+
+    def _raw(self, name: str) -> str | None:
+        for key, value in self._headers:
+            if key.lower() == name:
+                return str(value)
+        return None
+
+    def get_content_type(self) -> str:
+        value = self._raw("content-type")
+        if value is None:
+            return self.get_default_type()
+        ctype = value.split(";", 1)[0].strip().lower()
+        if ctype.count("/") != 1 or not ctype.isascii() or " " in ctype:
+            return "text/plain"
+        return ctype
+
+    def _get_params_preserve(self, failobj, header):  # type: ignore[no-untyped-def]
+        value = self._raw(header.lower())
+        if value is None:
+            return failobj
+        value = re.sub(r"\r?\n(?=[ \t])", "", value)
+        params = []
+        for item in _stdlib_message._parseparam(value):
+            try:
+                name, val = item.split("=", 1)
+                name, val = name.strip(), val.strip()
+            except ValueError:
+                name, val = item.strip(), ""
+            params.append((name, val))
+        return _stdlib_utils.decode_params(params)
+
 
 _PARAM = re.compile(r';\s*([A-Za-z0-9*_.-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
 

@@ -25,6 +25,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from okno.channels.email import autoreply, bounce, charsets, mime, quotes, tnef
+from okno.channels.email.mime import FastMessage
 from okno.channels.email.types import Address, ParsedAttachment, ParsedEmail
 from okno.core.text import html_to_text
 
@@ -155,6 +156,8 @@ class _Parser:
         self.hint: str | None = None
         self.recovered = False
         self.tnef_body: tuple[str, str] | None = None
+        self.top: Message | None = None
+        self.index: dict[str, list[str]] | None = None
 
     def defect(self, text: str) -> None:
         if text not in self.defects and len(self.defects) < 50:
@@ -168,10 +171,13 @@ class _Parser:
         msg = None
         if containers <= 2 * self.limits.depth:
             with contextlib.suppress(RecursionError):
-                msg = message_from_bytes(self.raw, policy=policy.default)
+                msg = message_from_bytes(self.raw, FastMessage, policy=policy.default)
         if msg is None:
             self.defect("MIME structure too deep or too large: body kept as text")
-            msg = BytesParser(policy=policy.default).parsebytes(self.raw, headersonly=True)
+            msg = BytesParser(FastMessage, policy=policy.default).parsebytes(
+                self.raw, headersonly=True
+            )
+        self.top = msg
         self.hint = self._charset_hint(msg)
         result = self._headers(msg)
         texts, htmls = self._walk(msg, 0, related=False)
@@ -197,10 +203,21 @@ class _Parser:
         return None
 
     # 2. Headers ------------------------------------------------------------------
+    def values(self, msg: Message, name: str) -> list[str]:
+        """Raw values of a header: from one index for the top message, read once."""
+        if msg is not self.top:
+            return mime.raw_get_all(msg, name)
+        if self.index is None:
+            self.index = {}
+            for key, value in _safe_raw_items(msg):
+                self.index.setdefault(key.lower(), []).append(value)
+        return self.index.get(name, [])
+
     def header(self, msg: Message, name: str) -> str:
-        raw = mime.raw_get(msg, name)
-        if raw is None:
+        found = self.values(msg, name)
+        if not found:
             return ""
+        raw = found[0]
         if len(raw) > MAX_HEADER_LENGTH:
             self.defect(f"header too long: {name}")
             raw = raw[:MAX_HEADER_LENGTH]
@@ -211,7 +228,7 @@ class _Parser:
             return raw.encode("utf-8", "replace").decode("utf-8")
 
     def addresses(self, msg: Message, name: str) -> list[Address]:
-        values = mime.raw_get_all(msg, name)
+        values = self.values(msg, name)
         if not values:
             return []
         raw = ", ".join(v[:MAX_HEADER_LENGTH] for v in values)
@@ -247,17 +264,17 @@ class _Parser:
         subject = _WS.sub(" ", self.header(msg, "subject")).strip()[:1000]
         headers = {}
         for name in KEPT_HEADERS:
-            values = mime.raw_get_all(msg, name)
+            values = self.values(msg, name)
             if values:
                 decoded = [
                     charsets.decode_header_value(v[:MAX_HEADER_LENGTH], self.hint)
                     for v in values[:20]
                 ]
                 headers[name] = "\n".join(_WS.sub(" ", v).strip() for v in decoded)
-        for name, value in _safe_raw_items(msg):
-            lname = name.lower()
+        self.values(msg, "")  # builds the index
+        for lname, found in (self.index or {}).items():
             if lname.startswith("x-okno") and lname not in headers:
-                headers[lname] = charsets.decode_header_value(value[:MAX_HEADER_LENGTH])
+                headers[lname] = charsets.decode_header_value(found[0][:MAX_HEADER_LENGTH])
         return ParsedEmail(
             message_id=message_id,
             subject=subject,
@@ -343,7 +360,7 @@ class _Parser:
             boundary = m.group(1).rstrip(b"-")
             rebuilt = b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n' + data
             try:
-                sub = message_from_bytes(rebuilt, policy=policy.default)
+                sub = message_from_bytes(rebuilt, FastMessage, policy=policy.default)
                 if sub.is_multipart():
                     return self._walk(sub, depth + 1, related=False)
             except Exception:  # noqa: S110 - keep the body as text below
