@@ -1,6 +1,10 @@
-"""No input crashes the parser: random bytes, mangled corpus messages, wild headers."""
+"""No input crashes the parser: random bytes, mangled corpus messages, wild headers.
+
+OKNO_FUZZ_EXAMPLES=3000 runs a longer search (the default keeps the suite fast).
+"""
 
 import datetime as dt
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,7 +14,7 @@ from okno.channels.email.types import Address, ParsedAttachment, ParsedEmail
 from okno.channels.tests.corpus import cases
 
 FUZZ = settings(
-    max_examples=int(__import__("os").environ.get("OKNO_FUZZ_EXAMPLES", "150")),
+    max_examples=int(os.environ.get("OKNO_FUZZ_EXAMPLES", "150")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
