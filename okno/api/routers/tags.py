@@ -1,5 +1,6 @@
 """/tags: every staff member reads; tickets create tags by use, admins rename."""
 
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from okno.api.auth import require_admin, require_staff
@@ -7,6 +8,7 @@ from okno.api.errors import COMMON_ERRORS
 from okno.api.routers.catalog import get_or_404
 from okno.api.schemas.catalog import TagIn, TagOut
 from okno.api.schemas.common import Id
+from okno.core.errors import ValidationFailed
 from okno.tickets.models import Tag
 from okno.tickets.services.lifecycle import tags_by_name
 from okno.tickets.services.settings import tag_rename
@@ -23,10 +25,6 @@ def tags_list(request):
 @router.post("/tags", response={201: TagOut, **COMMON_ERRORS})
 def tags_create(request, payload: TagIn):
     require_admin(request.auth)
-    from django.utils.translation import gettext as _
-
-    from okno.core.errors import ValidationFailed
-
     tags = tags_by_name([payload.name])
     if not tags:
         raise ValidationFailed(_("The name is required."), field="name")
