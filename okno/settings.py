@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "okno.channels",
     "okno.portal",
     "okno.api",
+    "okno.sla",
 ]
 
 MIDDLEWARE = [
@@ -222,4 +223,5 @@ LOGGING = {
 # Handlers that receive every committed ticket event, in order (see okno/core/events.py).
 OKNO_EVENT_HANDLERS = [
     "okno.core.realtime.broadcast_ticket_events",
+    "okno.sla.handlers.handle_ticket_events",
 ]
