@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "okno.portal",
     "okno.api",
     "okno.sla",
+    "okno.kb",
 ]
 
 MIDDLEWARE = [
