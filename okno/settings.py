@@ -225,4 +225,5 @@ LOGGING = {
 OKNO_EVENT_HANDLERS = [
     "okno.core.realtime.broadcast_ticket_events",
     "okno.sla.handlers.handle_ticket_events",
+    "okno.channels.outbound.handlers.on_ticket_events",
 ]

@@ -37,3 +37,8 @@ def poll_mailbox(mailbox_id: int) -> None:
             fetch_mailbox(mailbox)
     except TaskLockedException:
         return
+
+
+# Outbound delivery tasks live in their own package; importing them here registers
+# them wherever the app's tasks are discovered (okno.core autodiscovers "tasks").
+from okno.channels.outbound import tasks as _outbound_tasks  # noqa: E402, F401
