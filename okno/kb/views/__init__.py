@@ -1,1 +1,0 @@
-"""Knowledge base pages: the public help center, the agent editor and statistics."""
