@@ -1,0 +1,265 @@
+"""SLA use cases on tickets: follow ticket events, recompute, check warnings and breaches.
+
+Clock rules live in `okno.sla.clocks` (in memory); this module loads, locks and
+saves. Policy and calendar edits are in `okno.sla.admin_services`.
+"""
+
+import datetime as dt
+import logging
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from okno.core.actors import SystemActor
+from okno.core.events import dispatch_after_commit
+from okno.sla.clocks import SAVE_FIELDS, customer_wrote, respond, sync_clocks
+from okno.sla.models import SlaState, TicketSla
+from okno.sla.policies import FACT_FIELDS, Rule, facts_from_values, load_rules, match_rule
+from okno.tickets.models import ACTIVE_CATEGORIES, Message, Ticket, TicketEvent
+from okno.tickets.services.events import record_event
+
+log = logging.getLogger("okno.sla")
+
+SLA_ACTOR = SystemActor(label="SLA")
+EVENT_WARNING = "sla_warning"
+EVENT_BREACH = "sla_breach"
+CHECK_BATCH = 500
+RECOMPUTE_BATCH = 2000
+
+
+def _save(created: list[TicketSla], changed: list[TicketSla]) -> None:
+    if created:
+        TicketSla.objects.bulk_create(created)
+    if changed:
+        TicketSla.objects.bulk_update(changed, SAVE_FIELDS, batch_size=500)
+
+
+def _tags_by_ticket(numbers) -> dict[int, list[str]]:
+    tags = defaultdict(list)
+    through = Ticket.tags.through.objects.filter(ticket_id__in=numbers)
+    for number, name in through.values_list("ticket_id", "tag__name"):
+        tags[number].append(name)
+    return tags
+
+
+def _facts(number: int):
+    values = Ticket.objects.filter(number=number).values(*FACT_FIELDS).first()
+    if values is None:
+        return None
+    return facts_from_values(values, _tags_by_ticket([number])[number])
+
+
+def _is_response(event: TicketEvent) -> bool:
+    """A public reply written by an agent, not by a rule (an automatic message)."""
+    data = event.data or {}
+    return (
+        event.kind == "message"
+        and data.get("author_kind") == "agent"
+        and data.get("direction") == "out"
+        and event.actor_kind != "rule"
+    )
+
+
+def _is_customer_message(event: TicketEvent) -> bool:
+    data = event.data or {}
+    return event.kind == "message" and data.get("author_kind") == "contact"
+
+
+def _opening_message_ids(number: int, events: list[TicketEvent]) -> set[int]:
+    """The message a ticket was opened with is neither a response nor a new wait."""
+    if not any(e.kind == "message" for e in events):
+        return set()
+    first = Message.objects.filter(ticket_id=number).order_by("created_at", "id").first()
+    return {first.pk} if first else set()
+
+
+def sla_process_ticket_events(
+    *, number: int, events: list[TicketEvent], rules: list[Rule] | None = None
+) -> None:
+    """Apply one ticket's committed events, in order, to its clocks; then sync them.
+
+    Runs under the ticket's row lock so two workers handling events of the same
+    ticket take turns. The time of each change is its event's time, not now.
+    """
+    if not events:
+        return
+    rules = load_rules() if rules is None else rules
+    opening = _opening_message_ids(number, events)
+    with transaction.atomic():
+        if not Ticket.objects.select_for_update().filter(number=number).exists():
+            return
+        facts = _facts(number)
+        rule = match_rule(rules, facts)
+        rows = list(TicketSla.objects.select_for_update().filter(ticket_id=number).order_by("id"))
+        changed: dict[int, TicketSla] = {}
+        created: list[TicketSla] = []
+        for event in events:
+            if (event.data or {}).get("message") in opening:
+                continue
+            if _is_response(event):
+                for row in respond(rows, rule, event.created_at):
+                    if row.pk is not None:
+                        changed[row.pk] = row
+            elif _is_customer_message(event):
+                row = customer_wrote(facts, rows, rule, event.created_at)
+                if row is not None:
+                    rows.append(row)
+                    created.append(row)
+        at = max(e.created_at for e in events)
+        more_created, more_changed = sync_clocks(facts, rows, rule, at)
+        for row in more_changed:
+            changed[row.pk] = row
+        # Rows created above were scheduled by sync too (they are in `rows`).
+        _save(created + more_created, list(changed.values()))
+
+
+def sla_recompute_ticket(*, number: int, at: dt.datetime | None = None) -> None:
+    """Bring one ticket's clocks in line with its current fields and the policies."""
+    at = at or timezone.now()
+    rules = load_rules()
+    with transaction.atomic():
+        facts = _facts(number)
+        if facts is None:
+            return
+        rows = list(TicketSla.objects.select_for_update().filter(ticket_id=number).order_by("id"))
+        _save(*sync_clocks(facts, rows, match_rule(rules, facts), at))
+
+
+def sla_recompute_open(*, batch_size: int = RECOMPUTE_BATCH, at: dt.datetime | None = None) -> int:
+    """Recompute the clocks of every open ticket (after a policy or calendar change).
+
+    Keyset batches by ticket number, each one transaction: the tickets' facts and
+    tags in two queries, their clocks in one, then bulk inserts and updates.
+    Returns the number of tickets seen.
+    """
+    at = at or timezone.now()
+    rules = load_rules()
+    seen, last = 0, 0
+    base = Ticket.objects.filter(state__in=ACTIVE_CATEGORIES).order_by("number")
+    while True:
+        values = list(base.filter(number__gt=last).values(*FACT_FIELDS)[:batch_size])
+        if not values:
+            return seen
+        numbers = [v["number"] for v in values]
+        last = numbers[-1]
+        seen += len(numbers)
+        tags = _tags_by_ticket(numbers)
+        with transaction.atomic():
+            rows_by_ticket = defaultdict(list)
+            clocks = TicketSla.objects.select_for_update().filter(ticket_id__in=numbers)
+            for row in clocks.order_by("id"):
+                rows_by_ticket[row.ticket_id].append(row)
+            created, changed = [], []
+            for value in values:
+                facts = facts_from_values(value, tags[value["number"]])
+                new, updated = sync_clocks(
+                    facts, rows_by_ticket[facts.number], match_rule(rules, facts), at
+                )
+                created += new
+                changed += updated
+            _save(created, changed)
+
+
+# --- the periodic check -------------------------------------------------------------
+
+
+def _claim(row_id: int, kind: str, now: dt.datetime) -> bool:
+    """Atomically mark one clock warned/breached; True only for the one caller that did.
+
+    The conditional UPDATE is the lock: with any number of workers (and after a
+    restart) exactly one UPDATE matches the row while the mark is still unset.
+    A breach also marks the warning, so a late check never warns after breaching.
+    """
+    rows = TicketSla.objects.filter(id=row_id, state=SlaState.RUNNING)
+    if kind == EVENT_BREACH:
+        return bool(
+            rows.filter(breached_at__isnull=True, due_at__lte=now).update(
+                breached_at=now, warned_at=Coalesce(F("warned_at"), now)
+            )
+        )
+    return bool(rows.filter(warned_at__isnull=True, warn_at__lte=now).update(warned_at=now))
+
+
+def _emit(row_id: int, kind: str, now: dt.datetime) -> bool:
+    with transaction.atomic():
+        if not _claim(row_id, kind, now):
+            return False
+        row = TicketSla.objects.select_related("ticket").get(id=row_id)
+        event = record_event(
+            ticket_id=row.ticket_id,
+            actor=SLA_ACTOR,
+            kind=kind,
+            version=row.ticket.version,
+            data={
+                "sla": row.pk,
+                "metric": row.metric,
+                "policy": row.policy_id,
+                "target_minutes": row.target_minutes,
+                "business_time": row.business_time,
+                "due_at": row.due_at.isoformat() if row.due_at else None,
+            },
+        )
+        # Automation, notifications and escalation follow from the event.
+        dispatch_after_commit([event.id])
+    return True
+
+
+def sla_check(*, now: dt.datetime | None = None, batch: int = CHECK_BATCH) -> dict[str, int]:
+    """Announce the clocks that passed their due time, then those past their warning.
+
+    Both candidate lists come from partial indexes holding only unannounced running
+    clocks, so the cost follows the number due now, not the number open.
+    """
+    now = now or timezone.now()
+    counts = {"breached": 0, "warned": 0}
+    for kind, key, condition in (
+        (EVENT_BREACH, "breached", Q(breached_at__isnull=True, due_at__lte=now)),
+        (EVENT_WARNING, "warned", Q(warned_at__isnull=True, warn_at__lte=now)),
+    ):
+        order = "due_at" if kind == EVENT_BREACH else "warn_at"
+        while True:
+            ids = list(
+                TicketSla.objects.filter(condition, state=SlaState.RUNNING)
+                .order_by(order)
+                .values_list("id", flat=True)[:batch]
+            )
+            emitted = sum(_emit(row_id, kind, now) for row_id in ids)
+            counts[key] += emitted
+            if len(ids) < batch:
+                break
+    return counts
+
+
+# --- escalation ------------------------------------------------------------------------
+
+
+def sla_escalate(*, row: TicketSla) -> Ticket | None:
+    """After a breach, do what the clock's policy asks: raise priority, reassign."""
+    from okno.core.errors import ValidationFailed
+    from okno.tickets.models import Priority
+    from okno.tickets.services import ticket_update
+
+    policy = row.policy
+    if policy is None:
+        return None
+    ticket = Ticket.objects.filter(number=row.ticket_id, is_deleted=False).first()
+    if ticket is None or ticket.is_done:
+        return None
+    changes: dict = {}
+    if policy.raise_priority and ticket.priority < Priority.URGENT:
+        changes["priority"] = ticket.priority + 1
+    if policy.escalate_to_group_id and policy.escalate_to_group_id != ticket.group_id:
+        changes["group"] = policy.escalate_to_group
+    user = policy.escalate_to_user
+    if user is not None and user.is_active and user.pk != ticket.assignee_id:
+        changes["assignee"] = user
+    if not changes:
+        return None
+    try:
+        return ticket_update(ticket=ticket, actor=SLA_ACTOR, changes=changes)
+    except ValidationFailed:
+        log.warning("SLA escalation of #%s refused: %s", ticket.number, changes, exc_info=True)
+        return None
