@@ -136,10 +136,12 @@ def _local_date(spec: CalendarSpec, moment: dt.datetime) -> dt.date:
     return moment.astimezone(spec._zone).date()
 
 
-def _check_aware(*moments: dt.datetime) -> None:
-    for moment in moments:
-        if moment.tzinfo is None:
-            raise ValueError("business-time arithmetic needs aware datetimes")
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Aware datetimes in UTC: Python subtracts two datetimes of the same zone by wall
+    clock, which is wrong across a DST change."""
+    if moment.tzinfo is None:
+        raise ValueError("business-time arithmetic needs aware datetimes")
+    return moment.astimezone(UTC)
 
 
 def add(spec: CalendarSpec, start: dt.datetime, duration: dt.timedelta) -> dt.datetime:
@@ -152,7 +154,7 @@ def add(spec: CalendarSpec, start: dt.datetime, duration: dt.timedelta) -> dt.da
     3. Exactly at a span's end the result is that end (not the next span's start),
        so a due time is always inside working time or at the end of a span.
     """
-    _check_aware(start)
+    start = _utc(start)
     if duration <= ZERO:
         return start
     if spec.is_24x7:
@@ -174,7 +176,7 @@ def add(spec: CalendarSpec, start: dt.datetime, duration: dt.timedelta) -> dt.da
 
 def between(spec: CalendarSpec, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
     """Working time from `a` to `b` (negative when `b` is before `a`)."""
-    _check_aware(a, b)
+    a, b = _utc(a), _utc(b)
     if b < a:
         return -between(spec, b, a)
     if spec.is_24x7:
@@ -196,6 +198,7 @@ def is_working(spec: CalendarSpec, moment: dt.datetime) -> bool:
     """Inside a working span (start included, end excluded)."""
     if spec.is_24x7:
         return True
+    moment = _utc(moment)
     day = _local_date(spec, moment)
     for d in (day - ONE_DAY, day, day + ONE_DAY):
         for span_start, span_end in day_spans(spec, d):
@@ -205,6 +208,7 @@ def is_working(spec: CalendarSpec, moment: dt.datetime) -> bool:
 
 
 def is_span_end(spec: CalendarSpec, moment: dt.datetime) -> bool:
+    moment = _utc(moment)
     day = _local_date(spec, moment)
     return any(
         span_end == moment

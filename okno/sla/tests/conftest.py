@@ -1,0 +1,43 @@
+import pytest
+
+from okno.sla.models import BusinessCalendar, Metric, SlaPolicy, SlaTarget
+from okno.tickets.models import Priority
+
+MOSCOW_OFFICE = {**{str(d): [["09:00", "18:00"]] for d in range(5)}, "5": [], "6": []}
+
+
+def make_policy(*, calendar=None, minutes=None, **fields) -> SlaPolicy:
+    """A policy with first response 2 h, next response 4 h, resolution 16 h (business)."""
+    minutes = minutes or {
+        Metric.FIRST_RESPONSE: 120,
+        Metric.NEXT_RESPONSE: 240,
+        Metric.RESOLUTION: 960,
+    }
+    policy = SlaPolicy.objects.create(
+        name=fields.pop("name", "Standard"), calendar=calendar, **fields
+    )
+    SlaTarget.objects.bulk_create(
+        SlaTarget(policy=policy, priority=p, metric=m, minutes=n, business_time=True)
+        for p in Priority.values
+        for m, n in minutes.items()
+    )
+    return policy
+
+
+@pytest.fixture
+def moscow(db):
+    return BusinessCalendar.objects.create(
+        name="Moscow office", time_zone="Europe/Moscow", country="RU", weekly_hours=MOSCOW_OFFICE
+    )
+
+
+@pytest.fixture
+def policy(moscow):
+    return make_policy(calendar=moscow)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` runs the after-commit work (event handlers, recomputes)
+    of the services called inside, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
