@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from okno.core.errors import ValidationFailed
+from okno.kb.services_deflection import deflection_cancel
 from okno.portal import ratelimit
 from okno.portal.auth import current_contact
 from okno.portal.forms import RequestForm, attachment_inputs, new_submission_key
@@ -49,6 +50,8 @@ def home(request):
         add_service_error(form, exc)
         return render_portal(request, "portal/home.html", {"form": form}, status=400)
     request.session[THANKS_KEY] = ticket.number
+    # Articles this visit read from the suggestions did not solve it (okno/kb).
+    deflection_cancel(session=request.session)
     return redirect("portal:thanks")
 
 

@@ -1,0 +1,1 @@
+"""Knowledge base pages: the public help center, the agent editor and statistics."""
