@@ -4,6 +4,7 @@ urlpatterns = [
     path("api/v1/", include("okno.api.urls")),
     path("portal/", include("okno.portal.urls")),
     path("settings/channels/", include("okno.channels.urls")),
+    path("settings/sla/", include("okno.sla.urls")),
     path("help/", include("okno.kb.urls_helpcenter")),
     path("kb/", include("okno.kb.urls_agent")),
     path("", include("okno.web.urls")),
