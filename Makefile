@@ -52,12 +52,12 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check okno bench conftest.py
 
 test-sqlite: deps-dev messages
-	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -q -n 2
 
 test-pg: deps-dev messages
 	@DB="$${DATABASE_URL:-$(PG_URL)}"; \
 	if sh scripts/ensure-postgres.sh "$$DB"; then \
-		DATABASE_URL="$$DB" $(VENV)/bin/pytest -q -m "not browser"; \
+		DATABASE_URL="$$DB" $(VENV)/bin/pytest -q -n 2 -m "not browser"; \
 	else \
 		echo ""; echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 		echo "!!  NO POSTGRESQL: the PostgreSQL pass of the suite did NOT run.      !!"; \
