@@ -65,6 +65,15 @@ class TargetView:
     def paused(self) -> bool:
         return self.state == DisplayState.PAUSED
 
+    @property
+    def countdown_text(self) -> str:
+        """ "2 h 05 min left", "12 min late"; what sla.js then keeps current."""
+        if self.remaining_minutes is not None:
+            return gettext("%(time)s left") % {"time": humanize_minutes(self.remaining_minutes)}
+        if self.breach_minutes is not None and self.breach_minutes > 0:
+            return gettext("%(time)s late") % {"time": humanize_minutes(self.breach_minutes)}
+        return ""
+
 
 def _minutes(delta: dt.timedelta) -> int:
     return math.ceil(delta.total_seconds() / 60)
@@ -146,4 +155,3 @@ def humanize_minutes(minutes: int) -> str:
     if hours:
         return gettext("%(h)d h %(m)02d min") % {"h": hours, "m": mins}
     return gettext("%(m)d min") % {"m": mins}
-

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from okno.core.errors import ValidationFailed, VersionConflict
+from okno.sla.display import targets_of
 from okno.tickets.models import Message, Priority
 from okno.tickets.permissions import Action, ticket_actions, ticket_get_for_user
 from okno.tickets.services import ticket_mark_viewed, ticket_reply, ticket_update
@@ -78,6 +79,7 @@ def _page(request, ticket, *, reply_form=None, panel_form=None, conflict=None, s
         "entries": timeline(ticket),
         "tag_names": tag_names,
         "contact_url": contact_url(ticket.contact),
+        "sla_targets": targets_of(ticket),
     }
     return render(request, TEMPLATE, context, status=status)
 
