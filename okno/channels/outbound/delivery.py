@@ -228,12 +228,8 @@ def delivery_for_acknowledgement(ticket: Ticket) -> Delivery | None:
 def _claim(delivery_id: int) -> Delivery | None:
     now = timezone.now()
     with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update()
-            .filter(pk=delivery_id)
-            .select_related("ticket", "ticket__contact", "message", "mailbox")
-            .first()
-        )
+        # Lock the row alone: PostgreSQL refuses FOR UPDATE across outer joins.
+        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
         if delivery is None or delivery.status not in (
             DeliveryStatus.QUEUED,
             DeliveryStatus.RETRYING,
@@ -245,7 +241,9 @@ def _claim(delivery_id: int) -> Delivery | None:
         delivery.attempts += 1
         delivery.claimed_at = now
         delivery.save(update_fields=["status", "attempts", "claimed_at"])
-    return delivery
+    return Delivery.objects.select_related("ticket", "ticket__contact", "message", "mailbox").get(
+        pk=delivery_id
+    )
 
 
 def delivery_attempt(delivery_id: int) -> Delivery | None:
