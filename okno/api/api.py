@@ -45,3 +45,4 @@ for module in (
     custom_fields,
 ):
     api.add_router("", module.router)
+api.add_router("", "okno.kb.api.router")  # knowledge base: /kb/...
