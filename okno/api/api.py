@@ -46,3 +46,4 @@ for module in (
 ):
     api.add_router("", module.router)
 api.add_router("", "okno.kb.api.router")  # knowledge base: /kb/...
+api.add_router("", "okno.sla.api.router")  # /sla/calendars, /sla/policies

@@ -88,7 +88,18 @@ SORTS = {
     "oldest": ("created_at", "number"),
     "priority": ("-priority", "-updated_at", "-number"),
     "number": ("-number",),
+    # Nearest SLA due time first; an annotation (okno.sla.ticket_list, see sort_queryset).
+    "urgent": ("sla_urgent_at", "number"),
 }
+
+
+def sort_queryset(queryset: QuerySet, sort: str) -> QuerySet:
+    """Add what a sort orders by when it is not a column, then order."""
+    if sort == "urgent":
+        from okno.sla.ticket_list import annotate_urgency
+
+        queryset = annotate_urgency(queryset)
+    return queryset.order_by(*SORTS[sort])
 
 
 def _parse_date(value: str) -> dt.datetime | None:
@@ -155,6 +166,7 @@ FILTER_KEYS = {
     "is",
     "channel",
     "number",
+    "sla",
 }
 
 
@@ -219,6 +231,10 @@ def _filter_for(key: str, op: str, value: str, user) -> Q | None:  # noqa: C901 
         return Q(channel=lowered)
     if key == "number" and _is_ticket_number(value.lstrip("#")):
         return Q(number=int(value.lstrip("#")))
+    if key == "sla":
+        from okno.sla.ticket_list import sla_filter
+
+        return sla_filter(value)
     if key == "is":
         return {
             "unassigned": Q(assignee__isnull=True),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from okno.tickets.models import Attachment, Message, SavedView, StatusCategory, Ticket
 from okno.tickets.permissions import visible_tickets
-from okno.tickets.search import SORTS, search_tickets
+from okno.tickets.search import SORTS, search_tickets, sort_queryset
 
 COUNT_CAP = 1000
 PAGE_SIZE = 50
@@ -155,7 +155,7 @@ def list_tickets(
             queryset, _parsed = search_tickets(queryset, saved.query, user)
     queryset, parsed = search_tickets(queryset, query, user)
     sort = sort if sort in SORTS else parsed.sort
-    queryset = queryset.order_by(*SORTS[sort])
+    queryset = sort_queryset(queryset, sort)
     if cursor:
         values = _decode_cursor(cursor, sort)
         if values is None:

@@ -63,6 +63,19 @@ class LinkOut(Schema):
     kind: str
 
 
+class SlaTargetOut(Schema):
+    metric: str = Field(..., description="first_response, next_response or resolution.")
+    due_at: dt.datetime | None = Field(None, description="Null while paused.")
+    state: str = Field(..., description="on_track, at_risk, breached, paused or achieved.")
+    breached: bool
+    breach_minutes: int | None = Field(
+        None,
+        description="Minutes late (business minutes once the target ended; elapsed "
+        "minutes while it still runs); zero or less once achieved in time.",
+    )
+    paused: bool
+
+
 class TicketOut(Schema):
     id: int
     subject: str
@@ -83,10 +96,27 @@ class TicketOut(Schema):
     message_count: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    sla: list[SlaTargetOut] = Field(default_factory=list)
 
     @staticmethod
     def resolve_id(obj):
         return obj.number
+
+    @staticmethod
+    def resolve_sla(obj):
+        from okno.sla.display import targets_of
+
+        return [
+            {
+                "metric": t.metric,
+                "due_at": t.due_at,
+                "state": t.state,
+                "breached": t.breached,
+                "breach_minutes": t.breach_minutes,
+                "paused": t.paused,
+            }
+            for t in targets_of(obj)
+        ]
 
     @staticmethod
     def resolve_status(obj):

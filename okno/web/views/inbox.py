@@ -31,6 +31,7 @@ SORT_LABELS = {
     "oldest": _("Oldest first"),
     "priority": _("Priority"),
     "number": _("Number"),
+    "urgent": _("Most urgent (SLA)"),
 }
 
 
