@@ -87,9 +87,12 @@ TEMPLATES = [
 
 # --- database ---------------------------------------------------------------
 _sqlite_path = DATA_DIR / "okno.sqlite3"
+# No persistent connections: under ASGI each request runs its sync code in a new
+# thread, so a kept connection is never reused and piles up until PostgreSQL refuses
+# more ("too many clients", seen in bench/ api_create). Django's docs say the same.
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{_sqlite_path}"), conn_max_age=60, conn_health_checks=True
+        env("DATABASE_URL", f"sqlite:///{_sqlite_path}"), conn_max_age=0, conn_health_checks=True
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
