@@ -1,0 +1,1 @@
+"""Okno's benchmark: `make bench` (bench/run.py)."""
