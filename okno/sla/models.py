@@ -212,17 +212,11 @@ class TicketSla(models.Model):
             )
         ]
         indexes = [
-            # The periodic check: only unannounced running clocks are in these.
-            models.Index(
-                fields=["due_at"],
-                condition=Q(state="running", breached_at__isnull=True),
-                name="sla_due_unbreached",
-            ),
-            models.Index(
-                fields=["warn_at"],
-                condition=Q(state="running", warned_at__isnull=True),
-                name="sla_warn_unwarned",
-            ),
+            # The periodic check: (state = running, mark IS NULL, time <= now) is one
+            # range scan. Not partial indexes: SQLite cannot match a partial index's
+            # condition against the bound parameters Django sends.
+            models.Index(fields=["state", "breached_at", "due_at"], name="sla_check_breach"),
+            models.Index(fields=["state", "warned_at", "warn_at"], name="sla_check_warning"),
             # "Most urgent" ordering and "due within" filters of the ticket list.
             models.Index(fields=["ticket", "state", "due_at"], name="sla_ticket_state_due"),
             models.Index(fields=["state", "due_at"], name="sla_state_due"),
