@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "okno.api",
     "okno.sla",
     "okno.kb",
+    "okno.assignment",
+    "okno.notifications",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "okno.web.context_processors.okno",
+                "okno.assignment.context_processors.availability",
+                "okno.notifications.context_processors.bell",
             ],
         },
     }
@@ -228,5 +232,7 @@ LOGGING = {
 OKNO_EVENT_HANDLERS = [
     "okno.core.realtime.broadcast_ticket_events",
     "okno.sla.handlers.handle_ticket_events",
+    "okno.assignment.handlers.handle_ticket_events",
     "okno.channels.outbound.handlers.on_ticket_events",
+    "okno.notifications.handlers.handle_ticket_events",
 ]

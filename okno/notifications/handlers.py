@@ -1,0 +1,128 @@
+"""Turning committed ticket events into notifications (registered last in
+settings.OKNO_EVENT_HANDLERS, after auto-assignment and the automation rules, so
+"assigned to me" covers their assignments too).
+
+Nobody is notified of their own action, and only people who can see the ticket
+(`okno.tickets.permissions.can(user, "view", ticket)`) are notified at all.
+"""
+
+import logging
+from collections import defaultdict
+
+from okno.accounts.models import Role, User
+from okno.notifications.mentions import parse_mentions
+from okno.notifications.models import Kind
+from okno.notifications.services import notify
+from okno.tickets.models import ActorKind, AuthorKind, Message, Ticket
+from okno.tickets.permissions import can
+
+log = logging.getLogger("okno.notifications")
+
+
+def _actor_name(event) -> str:
+    if event.actor_user_id and event.actor_user:
+        return str(event.actor_user)
+    if event.actor_contact_id and event.actor_contact:
+        return event.actor_contact.display_name
+    return event.actor_label
+
+
+def _send(people, *, kind, ticket, event, params=None) -> None:
+    seen = set()
+    for user in people:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        if event.actor_kind == ActorKind.USER and event.actor_user_id == user.pk:
+            continue  # never tell people what they did themselves
+        if not can(user, "view", ticket):
+            continue
+        notify(
+            user,
+            kind=kind,
+            ticket=ticket,
+            params={"actor": _actor_name(event), **(params or {})},
+        )
+
+
+def _group_members(ticket: Ticket):
+    if not ticket.group_id:
+        return []
+    return list(ticket.group.members.filter(is_active=True).exclude(role=Role.LIGHT_AGENT))
+
+
+def _assignee(ticket: Ticket, event) -> User | None:
+    """The person an "assignee" change named, if they still hold the ticket (the event
+    stores the name; a newer change since makes this one stale)."""
+    if not ticket.assignee_id or str(ticket.assignee) != event.new:
+        return None
+    return ticket.assignee
+
+
+def _mentioned(ticket: Ticket, event) -> list[User]:
+    message = Message.objects.filter(pk=(event.data or {}).get("message")).first()
+    if message is None or "@" not in (message.body_text or ""):
+        return []
+    staff = User.objects.filter(is_active=True)
+    return parse_mentions(message.body_text, staff)
+
+
+def _on_event(ticket: Ticket, event, created: bool) -> None:
+    kind = event.kind
+    if kind == "created":
+        _send(
+            _group_members(ticket),
+            kind=Kind.NEW_IN_MY_GROUP,
+            ticket=ticket,
+            event=event,
+            params={"group": ticket.group.name if ticket.group_id else ""},
+        )
+        if ticket.assignee_id:
+            _send([ticket.assignee], kind=Kind.ASSIGNED_TO_ME, ticket=ticket, event=event)
+    elif kind == "field_changed" and event.field == "assignee":
+        _send([_assignee(ticket, event)], kind=Kind.ASSIGNED_TO_ME, ticket=ticket, event=event)
+    elif kind == "field_changed" and event.field == "group" and ticket.group_id:
+        _send(
+            _group_members(ticket),
+            kind=Kind.NEW_IN_MY_GROUP,
+            ticket=ticket,
+            event=event,
+            params={"group": ticket.group.name},
+        )
+    elif kind == "message" and not created:
+        if (event.data or {}).get("author_kind") == AuthorKind.CONTACT and ticket.assignee_id:
+            _send([ticket.assignee], kind=Kind.CUSTOMER_REPLIED, ticket=ticket, event=event)
+    elif kind == "note":
+        _send(_mentioned(ticket, event), kind=Kind.MENTION, ticket=ticket, event=event)
+    elif kind in ("sla_warning", "sla_breach"):
+        from okno.sla.notify import recipients
+
+        notify_kind = Kind.SLA_BREACH if kind == "sla_breach" else Kind.SLA_WARNING
+        _send(
+            recipients(ticket),
+            kind=notify_kind,
+            ticket=ticket,
+            event=event,
+            params={"metric": (event.data or {}).get("metric", "")},
+        )
+
+
+def handle_ticket_events(events) -> None:
+    by_ticket = defaultdict(list)
+    for event in events:
+        by_ticket[event.ticket_id].append(event)
+    for number, ticket_events in by_ticket.items():
+        ticket = (
+            Ticket.objects.select_related("group", "assignee")
+            .filter(number=number, is_deleted=False)
+            .first()
+        )
+        if ticket is None:
+            continue
+        # The first message of a new ticket is part of "created", not a reply.
+        created = any(e.kind == "created" for e in ticket_events)
+        for event in ticket_events:
+            try:
+                _on_event(ticket, event, created)
+            except Exception:  # one event's trouble must not stop the others
+                log.exception("notifications for event %s failed", event.pk)
