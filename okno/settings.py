@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "okno.kb",
     "okno.assignment",
     "okno.notifications",
+    "okno.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -235,4 +236,5 @@ OKNO_EVENT_HANDLERS = [
     "okno.assignment.handlers.handle_ticket_events",
     "okno.channels.outbound.handlers.on_ticket_events",
     "okno.notifications.handlers.handle_ticket_events",
+    "okno.webhooks.handlers.on_ticket_events",
 ]
