@@ -26,14 +26,69 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("OKNO_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_DB = "okno_kb_bench"
 
-REAL_WORDS = (
-    "принтер печать пароль сбросить счет оплата доставка заказ уведомление почта настройка "
-    "профиль аккаунт вход ошибка подключение сеть драйвер устройство карта платеж квитанция "
-    "курьер отслеживание возврат товар гарантия ремонт договор тариф подписка "
-    "друкувати рахунок сплатити замовлення сповіщення налаштування пошта картка повернення "
-    "printer password reset invoice payment delivery order notification email settings "
-    "profile account login error network driver device refund warranty subscription plan"
-).split()
+REAL_WORDS = [
+    "принтер",
+    "печать",
+    "пароль",
+    "сбросить",
+    "счет",
+    "оплата",
+    "доставка",
+    "заказ",
+    "уведомление",
+    "почта",
+    "настройка",
+    "профиль",
+    "аккаунт",
+    "вход",
+    "ошибка",
+    "подключение",
+    "сеть",
+    "драйвер",
+    "устройство",
+    "карта",
+    "платеж",
+    "квитанция",
+    "курьер",
+    "отслеживание",
+    "возврат",
+    "товар",
+    "гарантия",
+    "ремонт",
+    "договор",
+    "тариф",
+    "подписка",
+    "друкувати",
+    "рахунок",
+    "сплатити",
+    "замовлення",
+    "сповіщення",
+    "налаштування",
+    "пошта",
+    "картка",
+    "повернення",
+    "printer",
+    "password",
+    "reset",
+    "invoice",
+    "payment",
+    "delivery",
+    "order",
+    "notification",
+    "email",
+    "settings",
+    "profile",
+    "account",
+    "login",
+    "error",
+    "network",
+    "driver",
+    "device",
+    "refund",
+    "warranty",
+    "subscription",
+    "plan",
+]
 QUERIES = [
     ("one common word", "принтер"),
     ("two words", "оплата счета"),
@@ -42,7 +97,10 @@ QUERIES = [
     ("english", "reset password"),
     ("typo 6+ letters", "пороль"),
     ("typo english", "pasword reset"),
-    ("long question (any word)", "здравствуйте у меня не работает принтер после обновления драйвера"),
+    (
+        "long question (any word)",
+        "здравствуйте у меня не работает принтер после обновления драйвера",
+    ),
     ("no results", "zzqxwv"),
 ]
 
@@ -56,8 +114,28 @@ def log(message: str) -> None:
 
 
 def _vocabulary(rng: random.Random) -> list[str]:
-    syllables = "ka ro mi ne ta li po su ve da ny lo ba ri tu se mo".split()
-    made_up = {"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(6000)}
+    syllables = [
+        "ka",
+        "ro",
+        "mi",
+        "ne",
+        "ta",
+        "li",
+        "po",
+        "su",
+        "ve",
+        "da",
+        "ny",
+        "lo",
+        "ba",
+        "ri",
+        "tu",
+        "se",
+        "mo",
+    ]
+    made_up = {
+        "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(6000)
+    }
     return REAL_WORDS + sorted(made_up)
 
 
@@ -101,7 +179,9 @@ def generate(count: int) -> None:
         articles = list(Article.objects.order_by("pk"))
         versions = []
         for article in articles:
-            body = "\n\n".join(sentence(rng.randint(15, 40)) + "." for _ in range(rng.randint(2, 5)))
+            body = "\n\n".join(
+                sentence(rng.randint(15, 40)) + "." for _ in range(rng.randint(2, 5))
+            )
             html = render_markdown(body)
             versions.append(
                 ArticleVersion(
@@ -128,7 +208,13 @@ def generate(count: int) -> None:
             ],
             batch_size=2000,
         )
-    emit({"bench": "kb_generate", "articles": count, "seconds": round(time.perf_counter() - began, 1)})
+    emit(
+        {
+            "bench": "kb_generate",
+            "articles": count,
+            "seconds": round(time.perf_counter() - began, 1),
+        }
+    )
     began = time.perf_counter()
     rebuild_index()
     # After a bulk load the planner needs statistics (autovacuum / a nightly ANALYZE
@@ -219,7 +305,16 @@ def run_child(db: str, count: int, runs: int) -> None:
                 conn.execute(f"CREATE DATABASE {PG_DB}")
             env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
         subprocess.run(
-            [sys.executable, __file__, "--child", db, "--articles", str(count), "--runs", str(runs)],
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                db,
+                "--articles",
+                str(count),
+                "--runs",
+                str(runs),
+            ],
             env=env,
             cwd=ROOT,
             check=True,
