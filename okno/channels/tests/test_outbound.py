@@ -250,3 +250,52 @@ def test_a_requester_without_email_leaves_the_followers_to_hear(
         )
     reply(ticket, world.agent_a, django_capture_on_commit_callbacks)
     assert [r.rcpt_tos for r in smtp.received] == [["olga@acme.test"]]
+
+
+def tiny_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_an_inline_image_goes_out_with_its_content_id(
+    world, email_ticket, smtp, django_capture_on_commit_callbacks
+):
+    png = tiny_png()
+    reply(
+        email_ticket,
+        world.agent_a,
+        django_capture_on_commit_callbacks,
+        body_text="See the picture.",
+        body_html='<p>See <img src="cid:shot1@okno" alt="shot"></p>',
+        attachments=[
+            AttachmentInput(
+                filename="shot.png", data=png, content_type="image/png", content_id="shot1@okno"
+            )
+        ],
+    )
+    msg = smtp.received[0].message
+    assert 'src="cid:shot1@okno"' in parts(msg)["text/html"].get_content()
+    image = parts(msg)["image/png"]
+    assert image["Content-ID"] == "<shot1@okno>"
+    assert image.get_content_disposition() == "inline"
+    assert image.get_content() == png
+
+
+def test_the_mailbox_subject_tag_format_is_used(
+    world, mailbox, email_ticket, smtp, django_capture_on_commit_callbacks
+):
+    mailbox.subject_tag_format = "[Acme-{number}]"
+    mailbox.save()
+    reply(email_ticket, world.agent_a, django_capture_on_commit_callbacks)
+    number = email_ticket.number
+    assert smtp.received[0].message["Subject"] == f"Re: Printer is broken [Acme-{number}]"
