@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "okno.assignment",
     "okno.notifications",
     "okno.webhooks",
+    "okno.automation",
 ]
 
 MIDDLEWARE = [
@@ -237,4 +238,5 @@ OKNO_EVENT_HANDLERS = [
     "okno.channels.outbound.handlers.on_ticket_events",
     "okno.notifications.handlers.handle_ticket_events",
     "okno.webhooks.handlers.on_ticket_events",
+    "okno.automation.handlers.on_ticket_events",
 ]

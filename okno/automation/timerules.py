@@ -1,0 +1,122 @@
+"""One pass of the time rules.
+
+For each active rule, in order:
+1. Ask the database for the tickets whose `basis` timestamp is older than the rule's
+   duration, narrowed by the conditions that translate to columns (state, status,
+   priority, group, assignee, channel); closed and deleted tickets are left out
+   unless the rule asks for closed ones. Walk them by number in batches (keyset).
+2. The episode of a ticket is its basis timestamp: drop the tickets that already
+   have a TimeRuleRun for (rule, ticket, episode) — one query per batch.
+3. Check every condition in Python on the loaded tickets; for each match, claim
+   the run (the unique constraint makes two workers act once) and run the actions
+   as the rule, in one transaction with the claim.
+"""
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from okno.automation.conditions import Subject, matches
+from okno.automation.engine import Cascade, _last_event_id, _stamp, run_actions
+from okno.automation.models import RuleKind, TimeRule, TimeRuleRun
+from okno.tickets.models import Priority, StatusCategory, Ticket
+
+log = logging.getLogger("okno.automation")
+BATCH = 500
+
+
+def _column_filter(condition: dict) -> Q | None:
+    """The condition as a column filter, or None when only Python can check it."""
+    field, op, value = condition["field"], condition["operator"], condition.get("value")
+    if op not in ("is", "is_not", "in", "not_in"):
+        return None
+    values = value if isinstance(value, list) else [value]
+    values = [str(v or "").strip() for v in values]
+    if field == "state":
+        q = Q(state__in=[v.lower() for v in values])
+    elif field == "channel":
+        q = Q(channel__in=[v.lower() for v in values])
+    elif field == "status":
+        q = Q(status__name__in=values)
+    elif field == "priority":
+        q = Q(priority__in=[Priority[v.upper()] for v in values if v.upper() in Priority.names])
+    elif field == "group":
+        q = Q(group__name__in=[v for v in values if v])
+        if "" in values:
+            q |= Q(group__isnull=True)
+    elif field == "assignee":
+        q = Q(assignee__email__in=[v.lower() for v in values if v])
+        if "" in values:
+            q |= Q(assignee__isnull=True)
+    else:
+        return None
+    return ~q if op in ("is_not", "not_in") else q
+
+
+def candidates(rule: TimeRule, now: dt.datetime):
+    cutoff = now - dt.timedelta(minutes=rule.minutes)
+    qs = Ticket.objects.filter(is_deleted=False, **{f"{rule.basis}__lte": cutoff})
+    asks_closed = any(c["field"] == "state" for c in rule.conditions)
+    if not asks_closed:
+        qs = qs.exclude(state=StatusCategory.CLOSED)
+    if rule.match == "all":
+        for condition in rule.conditions:
+            q = _column_filter(condition)
+            if q is not None:
+                qs = qs.filter(q)
+    return qs
+
+
+def run_rule(rule: TimeRule, now: dt.datetime, batch: int = BATCH) -> int:
+    acted = 0
+    qs = candidates(rule, now)
+    last = 0
+    while True:
+        chunk = list(
+            qs.filter(number__gt=last).order_by("number").values_list("number", rule.basis)[:batch]
+        )
+        if not chunk:
+            return acted
+        last = chunk[-1][0]
+        episodes = {number: moment.isoformat() for number, moment in chunk}
+        done = set(
+            TimeRuleRun.objects.filter(rule=rule, ticket_id__in=list(episodes)).values_list(
+                "ticket_id", "episode"
+            )
+        )
+        todo = [n for n, episode in episodes.items() if (n, episode) not in done]
+        if not todo:
+            continue
+        tickets = Ticket.objects.select_related(
+            "status", "category", "group", "assignee", "contact", "organization"
+        ).filter(number__in=todo)
+        for ticket in tickets:
+            if matches(Subject(ticket=ticket, now=now), rule.conditions, rule.match):
+                acted += _act(rule, ticket, episodes[ticket.number])
+
+
+def _act(rule: TimeRule, ticket: Ticket, episode: str) -> int:
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                TimeRuleRun.objects.create(rule=rule, ticket=ticket, episode=episode)
+        except IntegrityError:  # another worker got here first
+            return 0
+        watermark = _last_event_id(ticket.number)
+        run_actions(RuleKind.TIME_RULE, rule, ticket)
+        _stamp(ticket.number, watermark, Cascade(depth=0, fired=set()), [])
+    return 1
+
+
+def run_time_rules(now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    acted = 0
+    for rule in TimeRule.objects.filter(active=True).order_by("position", "id"):
+        try:
+            acted += run_rule(rule, now)
+        except Exception:  # a broken rule must not stop the others
+            log.exception("time rule %r failed", rule.name)
+    return acted
