@@ -302,6 +302,6 @@ def export(request):
 
 
 @router.post(f"{BASE}/import", response={200: dict, **COMMON_ERRORS})
-def import_(request, payload: dict = Body(...)):
+def import_(request, payload: dict = Body(...)):  # noqa: B008 - Ninja marker
     actor = require_admin(request.auth)
     return services.import_all(actor=actor, data=payload)
