@@ -66,7 +66,9 @@ def _staff_scope(user: User) -> Q | None:
     if user.ticket_scope == TicketScope.ASSIGNED:
         return Q(assignee=user)
     group_ids = list(user.agent_groups.values_list("id", flat=True))
-    return Q(group_id__in=group_ids) | Q(assignee=user)
+    # A ticket that no group owns yet (a portal request, an unrouted email) is the
+    # whole team's: otherwise nobody but supervisors would ever see it.
+    return Q(group_id__in=group_ids) | Q(group__isnull=True) | Q(assignee=user)
 
 
 def customer_scope(contact: Contact) -> Q:

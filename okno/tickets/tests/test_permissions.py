@@ -87,3 +87,14 @@ def test_deleted_ticket_is_invisible_to_everyone(world):
     for persona in ("admin", "agent_a", "customer_acme"):
         with pytest.raises(Http404):
             ticket_get_for_user(getattr(world, persona), world.ticket_a.number)
+
+
+def test_ungrouped_ticket_is_seen_by_every_agent_but_not_customers_of_others(world):
+    from okno.tickets.services import ticket_create
+
+    unrouted = ticket_create(actor=world.customer_globex, subject="No group yet", body_text="Hello")
+    assert can(world.agent_a, "view", unrouted) and can(world.agent_b, "view", unrouted)
+    assert not can(world.customer_acme, "view", unrouted)
+    world.agent_a.ticket_scope = TicketScope.ASSIGNED
+    world.agent_a.save()
+    assert not can(world.agent_a, "view", unrouted)
