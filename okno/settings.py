@@ -9,6 +9,7 @@ and `REDIS_URL` switches to the scaled-out mode.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -116,7 +117,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Test databases carry the process id so parallel test runs never share one; the
 # SQLite one is a file (not :memory:) so a live server thread in the tests sees it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-okno-{os.getpid()}.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"okno-test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
