@@ -162,13 +162,23 @@ WEBHOOK_SERVICE = "okno.webhooks.services.enqueue_event"
 
 
 def _webhook(ticket, params, actor):
+    """Send the ticket to one webhook subscription (params.subscription), or to every
+    subscription listing params.event; delivery and retries are the webhooks app's."""
     enqueue = feature(WEBHOOK_SERVICE)
     if enqueue is None:
         raise ActionFailed(_("Webhooks are not available."))
+    subscription = None
+    if params.get("subscription"):
+        from okno.webhooks.models import Subscription
+
+        subscription = Subscription.objects.filter(pk=params["subscription"]).first()
+        if subscription is None:
+            raise ActionFailed(_("The webhook subscription no longer exists."))
     enqueue(
-        event=params.get("event") or "automation.rule",
-        ticket=_fresh(ticket),
-        data={"rule": actor.label, "subscription": params.get("subscription")},
+        subscription,
+        params.get("event") or "automation.rule",
+        _fresh(ticket),
+        payload_extra={"rule": actor.label},
     )
 
 

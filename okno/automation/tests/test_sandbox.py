@@ -1,0 +1,61 @@
+"""Templates reach the allowlist and nothing else; abuse fails with a clear error."""
+
+import pytest
+
+from okno.automation.templating import TemplateFailed, render, render_for_ticket
+
+ESCAPES = [
+    "{{ ticket.__class__ }}",
+    "{{ ''.__class__.__mro__ }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ joiner.__init__.__globals__.os }}",
+    "{{ namespace.__init__.__globals__ }}",
+    "{{ lipsum.__globals__ }}",
+    "{{ range(10**9)|list }}",
+    "{{ 'a' * 100000000 }}",
+    "{{ ticket.subject.format.__globals__ }}",
+    "{{ ticket.items.__self__ }}",
+    "{% for x in ticket.subject.__class__.__mro__ %}{{ x }}{% endfor %}",
+    "{{ self._TemplateReference__context }}",
+    "{{ ticket.update({'number': 1}) }}",
+]
+
+
+@pytest.mark.parametrize("source", ESCAPES)
+def test_escapes_fail_or_render_empty(source):
+    context = {"ticket": {"number": 7, "subject": "S"}}
+    try:
+        out = render(source, context)
+    except TemplateFailed as error:
+        assert "cannot be rendered" in error.message
+        return
+    assert "class" not in out and "function" not in out and "module" not in out
+    assert len(out) < 100
+
+
+def test_syntax_error_is_clear():
+    with pytest.raises(TemplateFailed) as caught:
+        render("{% if %}", {})
+    assert "cannot be rendered" in caught.value.message
+
+
+def test_placeholders_and_language(world):
+    world.customer_acme.language = "ru"
+    world.customer_acme.save()
+    ticket = world.ticket_a
+    ticket.refresh_from_db()
+    body = {
+        "en": "Hi {{ contact.first_name }}",
+        "ru": "Здравствуйте, {{ contact.first_name }}! #{{ ticket.number }}",
+    }
+    assert render_for_ticket(body, ticket) == f"Здравствуйте, Ivan! #{ticket.number}"
+    assert (
+        render_for_ticket({"en": "Hi {{ agent.name }}"}, ticket, world.agent_a) == "Hi Anna Agent"
+    )
+
+
+def test_html_output_is_escaped(world):
+    world.ticket_a.subject = "<script>x</script>"
+    out = render_for_ticket("{{ ticket.subject }}", world.ticket_a, html=True)
+    assert out == "&lt;script&gt;x&lt;/script&gt;"
