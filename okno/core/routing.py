@@ -1,8 +1,10 @@
 from django.urls import path
 
 from okno.core import consumers
+from okno.notifications.consumers import NotificationConsumer
 
 websocket_urlpatterns = [
     path("ws/tickets/", consumers.TicketListConsumer.as_asgi()),
     path("ws/tickets/<int:number>/", consumers.TicketConsumer.as_asgi()),
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
 ]

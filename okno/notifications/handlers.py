@@ -77,7 +77,8 @@ def _on_event(ticket: Ticket, event, created: bool) -> None:
             event=event,
             params={"group": ticket.group.name if ticket.group_id else ""},
         )
-        if ticket.assignee_id:
+        # Created already assigned (an assignment after creation has its own event).
+        if ticket.assignee_id and (event.data or {}).get("assignee") == str(ticket.assignee):
             _send([ticket.assignee], kind=Kind.ASSIGNED_TO_ME, ticket=ticket, event=event)
     elif kind == "field_changed" and event.field == "assignee":
         _send([_assignee(ticket, event)], kind=Kind.ASSIGNED_TO_ME, ticket=ticket, event=event)
