@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "okno.notifications",
     "okno.webhooks",
     "okno.automation",
+    "okno.reports",
 ]
 
 MIDDLEWARE = [
