@@ -257,3 +257,7 @@ class KbWordDeletion(models.Model):
 
     word = models.ForeignKey(KbWord, on_delete=models.CASCADE, related_name="+")
     deletion = models.CharField(max_length=100, db_index=True)
+
+
+# Defined beside its helpers; imported here so the app registry always knows it.
+from okno.kb.branding import HelpCenterBranding  # noqa: E402, F401
