@@ -138,7 +138,8 @@ def sla_process_ticket_events(
     rules = load_rules() if rules is None else rules
     opening = _opening_message_ids(number, events)
     with transaction.atomic():
-        if not Ticket.objects.select_for_update().filter(number=number).exists():
+        # The ticket's row lock (a plain SELECT … FOR UPDATE: exists() may drop it).
+        if not list(Ticket.objects.select_for_update().filter(number=number).values_list("pk")):
             return
         facts = _facts(number)
         rule = match_rule(rules, facts)
