@@ -241,4 +241,6 @@ OKNO_EVENT_HANDLERS = [
     "okno.notifications.handlers.handle_ticket_events",
     "okno.webhooks.handlers.on_ticket_events",
     "okno.automation.handlers.on_ticket_events",
+    "okno.reports.csat.on_ticket_events",  # CSAT survey after a solve
+    "okno.reports.handlers.on_ticket_events",
 ]
