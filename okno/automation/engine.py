@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from okno.automation import actions as action_registry
@@ -78,8 +78,22 @@ def subject_for(ticket: Ticket, events) -> EventSubject:
     return subject
 
 
+_cache: dict = {}
+
+
 def active_triggers() -> list[Trigger]:
-    return list(Trigger.objects.filter(active=True).order_by("position", "id"))
+    """The active triggers in order, decoded once per process per change.
+
+    Decoding 200 rules' JSON costs more than everything else for a typical ticket, so
+    the list is kept until the table changes; one small aggregate query tells (every
+    save goes through the services, which bump `updated_at`)."""
+    version = tuple(
+        Trigger.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id")).values()
+    )
+    if _cache.get("version") != version:
+        _cache["triggers"] = list(Trigger.objects.filter(active=True).order_by("position", "id"))
+        _cache["version"] = version
+    return _cache["triggers"]
 
 
 def process_events(events, triggers: list[Trigger] | None = None) -> None:
@@ -127,8 +141,9 @@ def process_ticket(number: int, events, triggers: list[Trigger]) -> list[int]:
             fired.append(trigger.pk)
             if trigger.stop_processing:
                 break
-            ticket = load_ticket(number) or ticket  # later rules see the changes
-            subject = subject_for(ticket, events)
+            if trigger is not candidates[-1]:  # later rules see the changes
+                ticket = load_ticket(number) or ticket
+                subject = subject_for(ticket, events)
         if fired:
             _stamp(number, watermark, cascade, fired)
     return fired

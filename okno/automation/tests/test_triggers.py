@@ -1,5 +1,7 @@
 """Triggers end to end: events in, rule actions out, history names the rule."""
 
+from django.utils import timezone
+
 from okno.automation.models import AutomationLog, Trigger
 from okno.tickets.models import Priority, TicketEvent
 from okno.tickets.services import ticket_create, ticket_reply, ticket_update
@@ -136,7 +138,8 @@ def test_failing_action_is_logged_and_others_run(world, run, make_trigger):
         actions=[
             {"type": "assign", "params": {"user": world.agent_a2.email}},
             {"type": "add_tags", "params": {"tags": ["still-ran"]}},
-        ]
+        ],
+        updated_at=timezone.now(),
     )
     ticket = new_ticket(world, run)
     assert list(ticket.tags.values_list("name", flat=True)) == ["still-ran"]

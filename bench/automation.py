@@ -1,0 +1,234 @@
+"""Automation benchmark: prints one JSON line per figure.
+
+    python bench/automation.py                      SQLite and PostgreSQL (when reachable)
+    python bench/automation.py --tickets 20000 --db sqlite
+
+Figures (targets of issue 5):
+- automation_triggers: with 200 active triggers, running the automation handler on
+  the events of one new ticket (created + first message), median < 20 ms;
+- automation_time_rules: one pass of the time rules (the shipped three plus "new and
+  unassigned for 30 minutes") over N open tickets, < 2 s; the first pass acts on
+  the due tickets, the steady pass (next minute) finds them done.
+
+Each database runs in a child process with its own data directory (OKNO_DATA_DIR
+in a temporary folder) and, on PostgreSQL, its own database (okno_bench_automation,
+created and dropped here).
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("OKNO_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_DB = "okno_bench_automation"
+DUE = 100  # pending tickets past the 3-day reminder
+
+
+def emit(record: dict) -> None:
+    print(json.dumps(record, ensure_ascii=False), flush=True)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def make_triggers(count: int) -> None:
+    from okno.automation.models import Trigger
+
+    fields = ["subject", "body", "contact.email", "organization", "tags", "channel"]
+    rows = []
+    for i in range(count):
+        field = fields[i % len(fields)]
+        op = "matches" if i % 7 == 0 else "contains"
+        value = rf"refund\s+{i}" if op == "matches" else f"word{i}"
+        conditions = [
+            {"field": "state", "operator": "in", "value": ["new", "open"]},
+            {"field": field, "operator": op, "value": value},
+        ]
+        if i % 50 == 0:  # a few rules match every new ticket and act
+            conditions = [{"field": "subject", "operator": "contains", "value": "bench"}]
+        rows.append(
+            Trigger(
+                name=f"Rule {i}",
+                position=i,
+                events=["created", "customer_replied"],
+                conditions=conditions,
+                actions=[{"type": "add_tags", "params": {"tags": [f"t{i}"]}}],
+            )
+        )
+    Trigger.objects.bulk_create(rows)
+
+
+def bench_triggers(base: dict, runs: int) -> None:
+    from okno.automation.handlers import on_ticket_events
+    from okno.contacts.models import Contact
+    from okno.tickets.models import TicketEvent
+    from okno.tickets.services import ticket_create
+
+    make_triggers(200)
+    contact = Contact.objects.create(name="Bench", email="bench@example.com")
+    samples = []
+    for i in range(runs + 3):
+        ticket = ticket_create(
+            actor=contact, subject=f"Bench ticket {i}", body_text="Please refund my order"
+        )
+        events = list(TicketEvent.objects.filter(ticket=ticket).select_related("ticket"))
+        began = time.perf_counter()
+        on_ticket_events(events)
+        if i >= 3:  # the first runs warm caches (compiled patterns, statuses)
+            samples.append(time.perf_counter() - began)
+    tags = ticket.tags.count()
+    emit({"bench": "automation_triggers", **base, "triggers": 200, "runs": len(samples),
+          "fired_per_ticket": tags, "median_ms": round(statistics.median(samples) * 1000, 2),
+          "p90_ms": round(sorted(samples)[int(len(samples) * 0.9)] * 1000, 2),
+          "target_ms": 20})  # fmt: skip
+
+
+def generate_tickets(count: int, now: dt.datetime) -> None:
+    from okno.accounts.models import Group
+    from okno.contacts.models import Contact
+    from okno.tickets.models import StatusCategory, Ticket
+    from okno.tickets.services.lifecycle import default_status
+
+    group = Group.objects.create(name="Bench")
+    contact = Contact.objects.create(name="Bench many", email="many@example.com")
+    statuses = {c: default_status(c) for c in StatusCategory.values}
+    rng = random.Random(5)
+    rows = []
+    for i in range(count):
+        if i < DUE:  # pending, the agent's last answer 3 days and an hour ago
+            state, last_agent = "pending", now - dt.timedelta(days=3, hours=1)
+        else:
+            state = rng.choice(["open", "open", "open", "pending", "new", "solved"])
+            last_agent = now - dt.timedelta(minutes=rng.randrange(1, 2 * 24 * 60))
+        created = now - dt.timedelta(minutes=rng.randrange(1, 25))
+        rows.append(
+            Ticket(
+                subject=f"Many {i}", status=statuses[state], state=state, contact=contact,
+                group=group, created_at=created, updated_at=last_agent,
+                last_agent_message_at=last_agent,
+                solved_at=last_agent if state == "solved" else None,
+            )
+        )  # fmt: skip
+    Ticket.objects.bulk_create(rows, batch_size=2000)
+
+
+def bench_time_rules(base: dict, count: int) -> None:
+    import time_machine
+    from django.utils import timezone
+
+    from okno.automation.models import TimeRule, TimeRuleRun
+    from okno.automation.timerules import run_time_rules
+
+    TimeRule.objects.create(
+        name="Escalate new unassigned", basis="created_at", minutes=30, position=40,
+        conditions=[{"field": "state", "operator": "is", "value": "new"},
+                    {"field": "assignee", "operator": "is", "value": ""}],
+        actions=[{"type": "set_priority", "params": {"priority": "high"}}],
+    )  # fmt: skip
+    now = timezone.now()
+    began = time.perf_counter()
+    generate_tickets(count, now)
+    emit({"bench": "automation_generate", **base, "seconds": round(time.perf_counter() - began, 1)})
+    with time_machine.travel(now, tick=False):
+        began = time.perf_counter()
+        acted = run_time_rules(now)
+        first = time.perf_counter() - began
+    with time_machine.travel(now + dt.timedelta(minutes=1), tick=False):
+        steady = []
+        for _ in range(3):
+            began = time.perf_counter()
+            run_time_rules(now + dt.timedelta(minutes=1))
+            steady.append(time.perf_counter() - began)
+    emit({"bench": "automation_time_rules", **base, "open_tickets": count,
+          "acted_first_pass": acted, "runs_recorded": TimeRuleRun.objects.count(),
+          "first_pass_s": round(first, 3), "steady_pass_s": round(statistics.median(steady), 3),
+          "target_s": 2})  # fmt: skip
+
+
+def child(db: str, count: int, runs: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    base = {"db": db, "tickets": count}
+    bench_triggers(base, runs)
+    bench_time_rules(base, count)
+
+
+# --- parent ----------------------------------------------------------------------------
+
+
+def pg_admin(sql: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(sql)
+        return True
+    except psycopg.Error as exc:
+        log(f"PostgreSQL: {exc}".strip())
+        return False
+
+
+def run_child(db: str, tickets: int, runs: int) -> int:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"okno-bench-automation-{db}-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        OKNO_DATA_DIR=str(data_dir),
+        OKNO_DEBUG="0",
+        OKNO_LOG_LEVEL="ERROR",
+        DJANGO_SETTINGS_MODULE="okno.settings",
+        PYTHONPATH=str(ROOT),
+        OKNO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    env.pop("OKNO_QUEUE_IMMEDIATE", None)
+    if db == "postgres":
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        if not pg_admin(f"CREATE DATABASE {PG_DB}"):
+            return 1
+        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
+    log(f"== automation, {db}, {tickets} tickets ({data_dir})")
+    try:
+        command = [sys.executable, __file__, "--child", "--db", db]
+        command += ["--tickets", str(tickets), "--runs", str(runs)]
+        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if db == "postgres":
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], action="append")
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.db[0], args.tickets, args.runs)
+        return 0
+    databases = args.db or ["sqlite", "postgres"]
+    if "postgres" in databases and not pg_admin("SELECT 1"):
+        emit({"bench": "skipped", "db": "postgres", "reason": f"not reachable at {PG_ADMIN_URL}"})
+        databases = [d for d in databases if d != "postgres"]
+    failed = sum(run_child(db, args.tickets, args.runs) != 0 for db in databases)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
