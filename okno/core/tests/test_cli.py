@@ -79,7 +79,10 @@ def test_okno_run_serves_on_the_given_port_with_its_own_data_dir(tmp_path):
                 time.sleep(0.3)
         if status != 200:
             proc.terminate()
-            pytest.fail("okno run did not serve:\n" + proc.communicate(timeout=20)[0].decode(errors="replace"))
+            pytest.fail(
+                "okno run did not serve:\n"
+                + proc.communicate(timeout=20)[0].decode(errors="replace")
+            )
         assert (tmp_path / "okno.sqlite3").exists()
     finally:
         proc.terminate()
