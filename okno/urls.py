@@ -7,6 +7,9 @@ urlpatterns = [
     path("settings/sla/", include("okno.sla.urls")),
     path("settings/webhooks/", include("okno.webhooks.urls")),
     path("settings/automation/", include("okno.automation.urls")),
+    path("csat/", include("okno.reports.urls_csat")),  # CSAT rating links, ticket card
+    path("time/", include("okno.reports.urls_time")),  # time tracking panel and reports
+    path("reports/", include("okno.reports.urls")),  # dashboard, tables, exports, schedules
     path("help/", include("okno.kb.urls_helpcenter")),
     path("kb/", include("okno.kb.urls_agent")),
     path("", include("okno.assignment.urls")),  # /team/, /availability/, /settings/assignment/

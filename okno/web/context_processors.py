@@ -9,4 +9,5 @@ def okno(request):
     return {
         "OKNO_LANGUAGES": settings.LANGUAGES,
         "nav_settings": bool(user is not None and user.is_authenticated and staff_can_manage(user, "settings")),
+        "nav_reports": bool(user is not None and user.is_authenticated and staff_can_manage(user, "directory")),
     }
