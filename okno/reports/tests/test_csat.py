@@ -55,7 +55,7 @@ def test_the_requester_gets_one_survey_per_solve(
     sent = surveys()
     assert len(sent) == 1
     assert sent[0].to == ["ivan@acme.test"]
-    assert "#%d" % world.ticket_a.number in sent[0].subject
+    assert f"#{world.ticket_a.number}" in sent[0].subject
     assert len(tokens(sent[0])) == 2  # good and bad
     # Solved -> closed is the same episode: no second survey.
     set_status(
