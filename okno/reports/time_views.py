@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from okno.core.errors import ServiceError
 from okno.reports import timetracking as svc
 from okno.reports.models_time import ActivityType, TimeEntry
-from okno.reports.time_csv import billable_csv_response
+from okno.reports.time_csv import billable_export_response
 from okno.tickets.permissions import Action, is_staff, ticket_get_for_user, visible_tickets
 
 
@@ -180,8 +180,8 @@ def reports(request):
     form = PeriodForm(request.GET or None)
     date_from, date_to = form.period()
     summary = svc.billable_summary(date_from, date_to)
-    if request.GET.get("format") == "csv":
-        return billable_csv_response(summary, date_from, date_to)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return billable_export_response(summary, date_from, date_to, request.GET["format"])
     context = {
         "form": form,
         "date_from": date_from,

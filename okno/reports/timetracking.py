@@ -259,7 +259,9 @@ def billable_summary(date_from: dt.date, date_to: dt.date) -> dict:
         org["minutes"] += g["minutes"]
         org["amount"] += amount
         totals[currency] += amount
-    organizations = list(per_org.values())
+    # Sorted here, not in SQL: databases disagree on where NULL names go.
+    rows.sort(key=lambda r: (str(r["organization"]), str(r["activity"])))
+    organizations = sorted(per_org.values(), key=lambda o: (str(o["name"]), o["currency"]))
     for org in organizations:
         org["hours"] = _hours(org["minutes"])
     return {"rows": rows, "organizations": organizations, "totals": dict(totals)}
