@@ -87,7 +87,7 @@ def csat_ticket_get(request, number: Id):
     return CsatRating.objects.filter(ticket=ticket).first()
 
 
-@router.put("/csat/tickets/{int:number}", response={200: RatingOut, **COMMON_ERRORS})
+@router.post("/csat/tickets/{int:number}", response={200: RatingOut, **COMMON_ERRORS})
 def csat_ticket_rate(request, number: Id, payload: RatingIn):
     """The requester rates their solved ticket (a customer token only)."""
     principal = request.auth
