@@ -7,7 +7,7 @@ Models hold data and invariants only. Every change goes through
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -106,7 +106,7 @@ class Tag(models.Model):
 
 class CustomFieldKind(models.TextChoices):
     TEXT = "text", _("Text")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("kind of custom field", "Number")
     DATE = "date", _("Date")
     SELECT = "select", _("Select")
     MULTI_SELECT = "multi_select", _("Multi-select")
