@@ -278,3 +278,28 @@ def billable_summary(request, period: Query[PeriodQuery]):
     require_manager(request.auth)
     summary = time_svc.billable_summary(period.date_from, period.date_to)
     return {"date_from": period.date_from, "date_to": period.date_to, **summary}
+
+
+class OrganizationRateIn(InSchema):
+    hourly_rate: Decimal = Field(..., ge=0, max_digits=10, decimal_places=2)
+    currency: str = Field(time_svc.DEFAULT_CURRENCY, min_length=3, max_length=3)
+
+
+class OrganizationRateOut(Schema):
+    organization: int = Field(..., alias="organization_id")
+    hourly_rate: Decimal
+    currency: str
+
+
+@router.post(
+    "/time-entries/organization-rates/{int:organization_id}",
+    response={200: OrganizationRateOut, **COMMON_ERRORS},
+)
+def organization_rate_set(request, organization_id: Id, payload: OrganizationRateIn):
+    """Set (or replace) an organization's hourly rate."""
+    from okno.contacts.models import Organization
+
+    actor = require_manager(request.auth)
+    return time_svc.organization_rate_set(
+        actor=actor, organization=get_or_404(Organization, organization_id), **payload.dict()
+    )

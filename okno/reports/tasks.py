@@ -1,6 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from okno.reports.csat_tasks import send_survey  # noqa: F401 - registers the CSAT task
 from okno.reports.schedules import send_due_reports
 
 

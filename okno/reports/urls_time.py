@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from okno.reports import time_settings_views
 from okno.reports import time_views as views
 
 app_name = "timetracking"
@@ -14,4 +15,5 @@ urlpatterns = [
     path("entries/<int:entry_id>/edit/", views.entry_edit, name="entry_edit"),
     path("entries/<int:entry_id>/delete/", views.entry_delete, name="entry_delete"),
     path("reports/", views.reports, name="reports"),
+    path("settings/", time_settings_views.time_settings, name="settings"),
 ]

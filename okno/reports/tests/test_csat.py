@@ -210,3 +210,18 @@ def test_admin_changes_the_settings(world, client):
     assert (config.enabled, config.scale, config.delay_minutes) == (True, "one_to_five", 30)
     client.force_login(world.agent_a)
     assert client.get("/csat/settings/").status_code == 403
+
+
+def test_a_delayed_survey_waits_for_the_queue(world, django_capture_on_commit_callbacks):
+    from huey.contrib.djhuey import HUEY
+
+    svc.csat_settings_update(actor=None, enabled=True, delay_minutes=30)
+    HUEY.flush()
+    solve(world, django_capture_on_commit_callbacks)
+    assert surveys() == []  # not sent at once
+    scheduled = [t for t in HUEY.scheduled() if t.name.endswith("send_survey")]
+    assert len(scheduled) == 1
+    # What the worker does when the time comes:
+    scheduled[0].execute()
+    assert len(surveys()) == 1
+    HUEY.flush()

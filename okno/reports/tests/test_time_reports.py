@@ -182,3 +182,48 @@ def test_an_unassigned_organization_is_named(world):
     ticket.save(update_fields=["organization"])
     entry_create(ticket=ticket, user=world.admin, minutes=60, started_at=at(9))
     assert billable_summary(DAY, DAY)["rows"][0]["organization"] == "(no organization)"
+
+
+def test_managers_set_activities_and_rates_in_settings(world, client):
+    client.force_login(world.agent_a)
+    assert client.get("/time/settings/").status_code == 403
+    client.force_login(world.supervisor)
+    assert client.get("/time/settings/").status_code == 200
+    added = client.post(
+        "/time/settings/",
+        {
+            "form": "activity",
+            "a-name": "On site",
+            "a-billable": "on",
+            "a-hourly_rate": "90",
+            "a-is_active": "on",
+        },
+    )
+    assert added.status_code == 302
+    assert ActivityType.objects.get(name="On site").hourly_rate == Decimal("90.00")
+    rated = client.post(
+        "/time/settings/",
+        {
+            "form": "rate",
+            "r-organization": world.org_globex.pk,
+            "r-hourly_rate": "65.5",
+            "r-currency": "usd",
+        },
+    )
+    assert rated.status_code == 302
+    rate = OrganizationRate.objects.get(organization=world.org_globex)
+    assert (rate.hourly_rate, rate.currency) == (Decimal("65.50"), "USD")
+
+
+def test_api_sets_an_organization_rate(world, client):
+    from okno.accounts.models import ApiToken
+
+    _token, key = ApiToken.issue(user=world.admin, name="t")
+    response = client.post(
+        f"/api/v1/time-entries/organization-rates/{world.org_acme.pk}",
+        {"hourly_rate": "70.00", "currency": "EUR"},
+        content_type="application/json",
+        headers={"Authorization": f"Token {key}"},
+    )
+    assert response.status_code == 200, response.content
+    assert OrganizationRate.objects.get(organization=world.org_acme).hourly_rate == Decimal("70.00")
