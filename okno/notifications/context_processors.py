@@ -10,8 +10,8 @@ def bell(request):
         return {}
 
     def count():
-        from okno.notifications.services import unread_count
+        from okno.notifications.services import unread_count_cached
 
-        return unread_count(user)
+        return unread_count_cached(user)
 
     return {"notifications_unread": SimpleLazyObject(count)}

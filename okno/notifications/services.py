@@ -11,6 +11,7 @@ twice sends once.
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -25,6 +26,7 @@ from okno.notifications.texts import describe
 log = logging.getLogger("okno.notifications")
 
 DIGEST_DELAY = 60  # seconds
+UNREAD_CACHE_SECONDS = 300
 
 
 def user_group(user_id: int) -> str:
@@ -53,8 +55,27 @@ def preferences_save(*, user: User, choices: dict[str, tuple[bool, bool]]) -> No
 # --- notifying ----------------------------------------------------------------------------
 
 
+def _unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
 def unread_count(user: User) -> int:
     return Notification.objects.filter(user=user, in_app=True, read_at__isnull=True).count()
+
+
+def unread_count_cached(user: User) -> int:
+    """The bell's number on every page, from the cache (no query per page view);
+    every change of a person's notifications drops their entry."""
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = unread_count(user)
+        cache.set(key, count, UNREAD_CACHE_SECONDS)
+    return count
+
+
+def _forget_unread(user_id: int) -> None:
+    cache.delete(_unread_key(user_id))
 
 
 def notify(
@@ -95,6 +116,7 @@ def notify(
             email_pending=email,
         )
     if in_app:
+        transaction.on_commit(lambda: _forget_unread(user.pk))
         transaction.on_commit(lambda: push_bell(notification))
     if digest_due:
         transaction.on_commit(lambda: schedule_digest(user.pk, ticket_id))
@@ -131,15 +153,18 @@ def schedule_digest(user_id: int, ticket_id: int | None) -> None:
 
 
 def mark_read(*, user: User, ids) -> int:
-    return Notification.objects.filter(user=user, pk__in=list(ids), read_at__isnull=True).update(
+    count = Notification.objects.filter(user=user, pk__in=list(ids), read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    _forget_unread(user.pk)
+    return count
 
 
 def mark_all_read(*, user: User) -> int:
     count = Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    _forget_unread(user.pk)
     send_to_group(user_group(user.pk), {"type": "notification.read", "unread": 0})
     return count
 
