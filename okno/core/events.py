@@ -8,6 +8,9 @@ handler is logged and does not stop the others.
 """
 
 import logging
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import transaction
@@ -16,18 +19,61 @@ from django.utils.module_loading import import_string
 log = logging.getLogger("okno.events")
 
 
+class _Batch:
+    def __init__(self, seconds: float, size: int):
+        self.seconds, self.size = seconds, size
+        self.ids: list[int] = []
+        self.since = time.monotonic()
+
+    def add(self, ids: list[int]) -> None:
+        self.ids += ids
+        if len(self.ids) >= self.size or time.monotonic() - self.since >= self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        ids, self.ids, self.since = self.ids, [], time.monotonic()
+        _enqueue(ids)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("okno_event_batch", default=None)
+
+
+@contextmanager
+def batched_dispatch(seconds: float = 0.25, size: int = 500):
+    """Committed events go to the queue in one task per `seconds` (or `size` events)
+    instead of one task per transaction. For bulk work (an mbox import): a queue
+    write can cost a disk flush, which would otherwise be paid per message."""
+    batch = _Batch(seconds, size)
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        batch.flush()
+
+
+def _enqueue(ids: list[int]) -> None:
+    if not ids:
+        return
+    from okno.core.tasks import dispatch_events
+
+    try:
+        dispatch_events(ids)
+    except Exception:  # the queue being down must not break the request
+        log.exception("could not enqueue events %s", ids)
+
+
 def dispatch_after_commit(event_ids: list[int]) -> None:
     if not event_ids:
         return
     ids = list(event_ids)
 
     def enqueue():
-        from okno.core.tasks import dispatch_events
-
-        try:
-            dispatch_events(ids)
-        except Exception:  # the queue being down must not break the request
-            log.exception("could not enqueue events %s", ids)
+        batch = _batch.get()
+        if batch is not None:
+            batch.add(ids)
+        else:
+            _enqueue(ids)
 
     transaction.on_commit(enqueue)
 

@@ -39,6 +39,12 @@ def index_ticket(ticket: Ticket) -> None:
     )
 
 
+def index_new_ticket(ticket: Ticket, texts: list[str]) -> None:
+    """Index a ticket created in this transaction from the texts it was made with:
+    one INSERT, without reading back the messages just written (`index_ticket`)."""
+    TicketSearchText.objects.create(ticket_id=ticket.number, lemmas=ticket_document(ticket, texts))
+
+
 def index_append(ticket_number: int, text: str) -> None:
     """Add a new message's words without re-reading the whole thread."""
     words = " ".join(lemmas(text))

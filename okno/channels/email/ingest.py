@@ -10,11 +10,18 @@ the ticket services.
    processed. Any exception rolls all of it back and leaves the envelope "failed"
    with the error, to be retried; the lock and the processed state make a retry or
    a racing twin a no-op.
+
+A bulk import (`bulk()`, `one_commit=True`: the mbox importer) does both in a single
+transaction per message, since its source file stays where it is: a kill at any
+point commits either the whole message (envelope, ticket, message) or nothing, and
+the next run skips what is stored. A message that fails there is taken again the
+two-step way above, so that its envelope is stored "failed" and the import goes on.
 """
 
 import hashlib
 import logging
 import traceback
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -25,24 +32,18 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from okno.accounts.models import User
 from okno.channels.email import route
 from okno.channels.email.types import ParsedEmail
 from okno.channels.models import EnvelopeState, InboundEnvelope, Mailbox, OutboundMessageId
-from okno.channels.services import delivery_failed_record, followers_add, message_mark_email
+from okno.channels.services import delivery_failed_record, followers_add
 from okno.contacts.models import Contact
 from okno.contacts.services import contact_get_or_create
 from okno.core.actors import SystemActor
 from okno.core.errors import ValidationFailed
+from okno.core.events import batched_dispatch
 from okno.tickets.models import Channel, LinkKind, Message, StatusCategory, Ticket
-from okno.tickets.services import (
-    AttachmentInput,
-    ticket_create,
-    ticket_link,
-    ticket_reply,
-    ticket_update,
-)
-from okno.tickets.services.lifecycle import default_status
+from okno.tickets.services import AttachmentInput, ticket_link, ticket_reply, ticket_update
+from okno.tickets.services.lifecycle import cached_statuses, default_status, ticket_open
 
 log = logging.getLogger("okno.channels.email")
 
@@ -96,18 +97,35 @@ def idempotency_key(raw: bytes) -> str:
     return f"email:sha256:{hashlib.sha256(raw).hexdigest()}"
 
 
+def _existing(key: str) -> InboundEnvelope | None:
+    # A light probe first: almost every message of an import is new.
+    found = InboundEnvelope.objects.filter(idempotency_key=key).values_list("pk", flat=True)
+    if not found:
+        return None
+    # Without the bytes: a duplicate needs only its outcome (processing re-reads the row).
+    return (
+        InboundEnvelope.objects.filter(pk=found[0])
+        .defer("raw")
+        .select_related("ticket", "message")
+        .first()
+    )
+
+
+def _raw_limit() -> int:
+    return getattr(settings, "OKNO_INBOUND_RAW_DB_LIMIT", RAW_DB_LIMIT)
+
+
 def store_envelope(raw: bytes, *, mailbox: Mailbox | None = None) -> tuple[InboundEnvelope, bool]:
     """The envelope for these bytes, committed; (envelope, False) when it existed."""
     key = idempotency_key(raw)
     try:
-        existing = InboundEnvelope.objects.filter(idempotency_key=key).first()
+        existing = _existing(key)
         if existing is not None:
             return existing, False
         envelope = InboundEnvelope(
             channel="email", mailbox=mailbox, idempotency_key=key, size=len(raw)
         )
-        limit = getattr(settings, "OKNO_INBOUND_RAW_DB_LIMIT", RAW_DB_LIMIT)
-        if len(raw) > limit:
+        if len(raw) > _raw_limit():
             name = f"{hashlib.sha256(raw).hexdigest()}.eml"
             envelope.raw_file.save(name, ContentFile(raw), save=False)
         else:
@@ -122,10 +140,33 @@ def store_envelope(raw: bytes, *, mailbox: Mailbox | None = None) -> tuple[Inbou
         raise StoreFailed(str(exc)) from exc
 
 
+@contextmanager
+def bulk():
+    """For importing many messages in one process: settings and statuses read once
+    per run (see route.cached_settings), events queued in batches."""
+    with ExitStack() as stack:
+        stack.enter_context(route.cached_settings())
+        stack.enter_context(cached_statuses())
+        stack.enter_context(batched_dispatch())
+        yield
+
+
 def receive_email(
-    raw: bytes, *, mailbox: Mailbox | None = None, rate_limit: bool = True, keep_dates: bool = False
+    raw: bytes,
+    *,
+    mailbox: Mailbox | None = None,
+    rate_limit: bool = True,
+    keep_dates: bool = False,
+    one_commit: bool = False,
 ) -> IngestResult:
-    """Store, then process one message. Raises only `StoreFailed`."""
+    """Store, then process one message. Raises only `StoreFailed`.
+
+    `one_commit`: store and process in one transaction, for callers whose source
+    keeps the message until they move on (an mbox file), see the module docstring."""
+    if one_commit and len(raw) <= _raw_limit():
+        result = _receive_in_one_commit(raw, mailbox=mailbox, keep_dates=keep_dates)
+        if result is not None:
+            return result
     envelope, created = store_envelope(raw, mailbox=mailbox)
     if not created and envelope.state != EnvelopeState.RECEIVED:
         return _result(envelope, duplicate=True)
@@ -133,6 +174,30 @@ def receive_email(
     result = process_envelope(envelope, rate_limit=rate_limit, keep_dates=keep_dates)
     result.duplicate = not created
     return result
+
+
+def _receive_in_one_commit(
+    raw: bytes, *, mailbox: Mailbox | None, keep_dates: bool
+) -> IngestResult | None:
+    """The whole message in one transaction; None: take the two-step way instead
+    (it failed, or an earlier run stored it without processing it)."""
+    key = idempotency_key(raw)
+    try:
+        with transaction.atomic():
+            existing = _existing(key)
+            if existing is not None:
+                if existing.state == EnvelopeState.RECEIVED:
+                    return None
+                return _result(existing, duplicate=True)
+            envelope = InboundEnvelope(
+                channel="email", mailbox=mailbox, idempotency_key=key, size=len(raw), raw=raw
+            )
+            # No rate limit: an import brings many messages of one sender at once.
+            _process(envelope, rate_limit=False, keep_dates=keep_dates)  # _finish inserts it
+            return _result(envelope)
+    except Exception as exc:  # recorded by the two-step way, which tries again
+        log.info("inbound email %s: taking it the two-step way: %s", key[:100], exc)
+        return None
 
 
 def retry_envelope(envelope: InboundEnvelope) -> IngestResult:
@@ -215,7 +280,26 @@ def _finish(
     envelope.created_ticket = created
     envelope.attempts += 1
     envelope.processed_at = timezone.now()
-    envelope.save()
+    if envelope.pk is None:  # stored and processed in one transaction: one INSERT
+        envelope.save()
+    else:  # the bytes stay as they are (no rewrite of a large blob)
+        envelope.save(update_fields=FINISH_FIELDS)
+
+
+FINISH_FIELDS = [
+    "state",
+    "error",
+    "ticket",
+    "message",
+    "created_ticket",
+    "attempts",
+    "processed_at",
+    "subject",
+    "auto_submitted",
+    "auto_reason",
+    "mailbox",
+    "sender",
+]
 
 
 def _parse(raw: bytes) -> ParsedEmail:
@@ -253,6 +337,8 @@ def _process(envelope: InboundEnvelope, *, rate_limit: bool, keep_dates: bool) -
 
 
 def _bounce(envelope: InboundEnvelope, parsed: ParsedEmail) -> None:
+    if envelope.pk is None:  # the event below names the envelope
+        envelope.save()
     original = (parsed.bounce_original_id or "").strip("<>")
     row = (
         OutboundMessageId.objects.filter(message_id=original)
@@ -327,7 +413,7 @@ def _contacts(addresses, *, skip: set[str]) -> list[Contact]:
         if not email or email in skip:
             continue
         if agent_emails is None:
-            agent_emails = {e.lower() for e in User.objects.values_list("email", flat=True)}
+            agent_emails = route.agent_emails()
         if email in agent_emails:
             continue
         try:
@@ -346,8 +432,8 @@ def _deliver(envelope: InboundEnvelope, parsed: ParsedEmail, sender, *, keep_dat
     thread = route.find_thread(parsed)
     ticket = thread.ticket
 
-    user = route.agent_for(sender.email)
-    if ticket is not None and user is not None and route.agent_authenticated(user, ticket, thread):
+    user = route.agent_for(sender.email) if ticket is not None else None
+    if user is not None and route.agent_authenticated(user, ticket, thread):
         message = ticket_reply(
             ticket=ticket,
             actor=user,
@@ -394,9 +480,12 @@ def _deliver(envelope: InboundEnvelope, parsed: ParsedEmail, sender, *, keep_dat
     if not participant or parsed.auto_submitted:
         # Neither a stranger nor an out-of-office note moves the ticket's status.
         reply["new_status"] = ticket.status
-    message = ticket_reply(ticket=ticket, **reply)
-    message_mark_email(message=message, from_outside=not participant, auto_reason=_auto(parsed))
-    if participant and not parsed.auto_submitted:
+    # The flags go on the message and on its "message" event, so that automation
+    # reading events never answers an auto-reply.
+    message = ticket_reply(
+        ticket=ticket, from_outside=not participant, event_data=_flags(parsed, participant), **reply
+    )
+    if participant and not parsed.auto_submitted and parsed.cc:
         skip = route.own_addresses() | {contact.email}
         followers_add(ticket=ticket, contacts=_contacts(parsed.cc, skip=skip), actor=contact)
     _finish(envelope, EnvelopeState.PROCESSED, ticket=ticket, message=message)
@@ -406,13 +495,22 @@ def _auto(parsed: ParsedEmail) -> str:
     return (parsed.auto_reason or "auto-submitted") if parsed.auto_submitted else ""
 
 
+def _flags(parsed: ParsedEmail, participant: bool) -> dict:
+    flags = {} if participant else {"from_outside": True}
+    if parsed.auto_submitted:
+        flags["auto_submitted"] = _auto(parsed)
+    return flags
+
+
 def _new_ticket(envelope, parsed, contact, mailbox, attachments, body, keep_dates) -> Ticket:
-    skip = route.own_addresses() | {contact.email}
-    followers = _contacts(parsed.cc, skip=skip)
-    if parsed.from_ is not None:  # Reply-To elsewhere: that address hears our answers
-        followers += _contacts(parsed.reply_to, skip=skip)
+    followers = []
+    if parsed.cc or parsed.reply_to:
+        skip = route.own_addresses() | {contact.email}
+        followers = _contacts(parsed.cc, skip=skip)
+        if parsed.from_ is not None:  # Reply-To elsewhere: that address hears our answers
+            followers += _contacts(parsed.reply_to, skip=skip)
     when = parsed.date if keep_dates and parsed.date and parsed.date <= timezone.now() else None
-    ticket = ticket_create(
+    ticket, message = ticket_open(
         actor=contact,
         subject=(parsed.subject or "").strip() or "(no subject)",
         body_text=body["body_text"],
@@ -425,13 +523,8 @@ def _new_ticket(envelope, parsed, contact, mailbox, attachments, body, keep_date
         followers=followers,
         external_id=parsed.message_id[:255],
         created_at=when,
-    )
-    message = ticket.messages.order_by("id").first()
-    message_mark_email(
-        message=message,
-        from_outside=False,
-        auto_reason=_auto(parsed),
         reply_text=body["reply_text"],
+        message_event_data=_flags(parsed, participant=True),
     )
     _finish(envelope, EnvelopeState.PROCESSED, ticket=ticket, message=message, created=True)
     return ticket

@@ -6,6 +6,9 @@ Reads only; `ingest.py` acts on the answers.
 
 import datetime as dt
 import re
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -22,6 +25,32 @@ from okno.tickets.permissions import Action, can
 
 MAX_THREAD_IDS = 50  # a References header can be huge; the nearest ids are enough
 DEFAULT_RATE_LIMIT = (20, 600)  # more than 20 messages from one sender in 10 minutes
+RUN_CACHE_SECONDS = 30  # how stale the settings read by a bulk import may get
+
+# Within `cached_settings()` (a bulk import), our addresses, the sender rules and the
+# agents' addresses are read once per RUN_CACHE_SECONDS instead of once per message.
+_run_cache: ContextVar[dict | None] = ContextVar("okno_mail_run_cache", default=None)
+
+
+@contextmanager
+def cached_settings():
+    token = _run_cache.set({"at": time.monotonic()})
+    try:
+        yield
+    finally:
+        _run_cache.reset(token)
+
+
+def _cached(name: str, load):
+    cache = _run_cache.get()
+    if cache is None:
+        return load()
+    if time.monotonic() - cache["at"] > RUN_CACHE_SECONDS:
+        cache.clear()
+        cache["at"] = time.monotonic()
+    if name not in cache:
+        cache[name] = load()
+    return cache[name]
 
 
 @dataclass
@@ -95,7 +124,16 @@ def is_participant(contact: Contact, ticket: Ticket) -> bool:
     return ticket.followers.filter(pk=contact.pk).exists()
 
 
+def agent_emails() -> set[str]:
+    """Every staff address, lower-cased (the inactive ones too)."""
+    return _cached(
+        "agents", lambda: {e.lower() for e in User.objects.values_list("email", flat=True)}
+    )
+
+
 def agent_for(address: str) -> User | None:
+    if _run_cache.get() is not None and address.lower() not in agent_emails():
+        return None
     return User.objects.filter(email__iexact=address, is_active=True).first()
 
 
@@ -111,6 +149,10 @@ def agent_authenticated(user: User, ticket: Ticket, thread: Thread) -> bool:
 
 
 def own_addresses() -> set[str]:
+    return set(_cached("own", _own_addresses))
+
+
+def _own_addresses() -> set[str]:
     addresses = set(Mailbox.objects.values_list("address", flat=True))
     addresses.add(settings.DEFAULT_FROM_EMAIL.lower())
     return addresses
@@ -138,12 +180,7 @@ def ignore_reason(address: str, mailbox: Mailbox | None, *, rate_limit: bool = T
     """Why mail from this sender is not taken (empty: take it)."""
     if address in own_addresses():
         return "from one of our own addresses"
-    scope = Q(mailbox__isnull=True) | Q(mailbox=mailbox) if mailbox else Q(mailbox__isnull=True)
-    actions = set(
-        EmailSenderRule.objects.filter(scope, pattern__in=_patterns(address)).values_list(
-            "action", flat=True
-        )
-    )
+    actions = _rule_actions(address, mailbox)
     if "allow" in actions:
         return ""
     if "block" in actions:
@@ -153,6 +190,33 @@ def ignore_reason(address: str, mailbox: Mailbox | None, *, rate_limit: bool = T
     if rate_limit and over_rate_limit(address):
         return "rate limit: too many messages from this sender"
     return ""
+
+
+def _rule_actions(address: str, mailbox: Mailbox | None) -> set[str]:
+    """The actions of the sender rules matching this address (for every mailbox or
+    this one)."""
+    patterns = _patterns(address)
+    if _run_cache.get() is None:
+        scope = Q(mailbox__isnull=True) | Q(mailbox=mailbox) if mailbox else Q(mailbox__isnull=True)
+        rules = EmailSenderRule.objects.filter(scope, pattern__in=patterns)
+        return set(rules.values_list("action", flat=True))
+    by_pattern = _cached("rules", _all_rules)
+    box = mailbox.pk if mailbox else None
+    return {
+        action
+        for pattern in patterns
+        for rule_box, action in by_pattern.get(pattern, ())
+        if rule_box is None or rule_box == box
+    }
+
+
+def _all_rules() -> dict[str, list[tuple[int | None, str]]]:
+    found: dict[str, list] = {}
+    for pattern, box, action in EmailSenderRule.objects.values_list(
+        "pattern", "mailbox_id", "action"
+    ):
+        found.setdefault(pattern, []).append((box, action))
+    return found
 
 
 def over_rate_limit(address: str) -> bool:

@@ -2,6 +2,8 @@
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -31,7 +33,7 @@ from okno.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from okno.tickets.search import index_append, index_ticket
+from okno.tickets.search import index_append, index_new_ticket, index_ticket
 from okno.tickets.services.attachments import (
     AttachmentInput,
     attachment_store,
@@ -70,7 +72,31 @@ def ensure_builtin_statuses() -> None:
             )
 
 
+# Within `cached_statuses()` (a bulk import), default statuses are read once per run
+# instead of once per ticket; everywhere else every call reads the table.
+_status_cache: ContextVar[dict | None] = ContextVar("okno_status_cache", default=None)
+
+
+@contextmanager
+def cached_statuses():
+    token = _status_cache.set({})
+    try:
+        yield
+    finally:
+        _status_cache.reset(token)
+
+
 def default_status(category: str) -> Status:
+    cache = _status_cache.get()
+    if cache is not None and category in cache:
+        return cache[category]
+    status = _default_status(category)
+    if cache is not None:
+        cache[category] = status
+    return status
+
+
+def _default_status(category: str) -> Status:
     status = (
         Status.objects.filter(category=category, is_active=True)
         .order_by("-is_default", "position")
@@ -129,6 +155,9 @@ def _add_message(
     reply_text: str = "",
     created_at: dt.datetime | None = None,
     author: Contact | User | None = None,
+    from_outside: bool = False,
+    event_data: dict | None = None,
+    index: bool = True,
 ) -> tuple[Message, list[TicketEvent]]:
     author = author or actor
     now = created_at or timezone.now()
@@ -150,6 +179,7 @@ def _add_message(
         body_html=body_html,
         reply_text=reply_text or body_text,
         external_id=external_id[:255],
+        from_outside=from_outside,
         created_at=now,
     )
     stored = [attachment_store(message=message, item=item) for item in attachments]
@@ -162,14 +192,22 @@ def _add_message(
             "direction": direction,
             "author_kind": kind,
             "attachments": [a.filename for a in stored],
+            **(event_data or {}),
         },
         version=ticket.version,
     )
-    index_append(ticket.number, body_text)
+    if index:  # a new ticket is indexed whole, once (see ticket_open)
+        index_append(ticket.number, body_text)
     return message, [event]
 
 
-def ticket_create(
+def ticket_create(**kwargs) -> Ticket:
+    """Open a ticket with its first message (see `ticket_open`, which takes the same
+    arguments and also gives back that message)."""
+    return ticket_open(**kwargs)[0]
+
+
+def ticket_open(
     *,
     actor,
     subject: str,
@@ -192,11 +230,16 @@ def ticket_create(
     idempotency_key: str = "",
     external_id: str = "",
     created_at: dt.datetime | None = None,
-) -> Ticket:
-    """Open a ticket with its first message.
+    reply_text: str = "",
+    message_event_data: dict | None = None,
+) -> tuple[Ticket, Message | None]:
+    """Open a ticket with its first message; (ticket, message).
 
     The first message is the requester's unless `message_from_agent` (an agent
-    writing first, e.g. logging a phone call as an outbound note).
+    writing first, e.g. logging a phone call as an outbound note). `reply_text` is
+    what the sender wrote this time (default: the whole body); `message_event_data`
+    goes into the first message's event (a channel's flags, e.g. auto-submitted).
+    A repeated `idempotency_key` gives back the earlier ticket and no message.
     """
     subject = _clean_subject(subject)
     body_text, body_html = _clean_body(body_text, body_html)
@@ -222,8 +265,16 @@ def ticket_create(
                 SubmissionKey.objects.filter(key=idempotency_key).select_related("ticket").first()
             )
             if existing is not None:
-                return existing.ticket
+                return existing.ticket, None
         status = default_status(StatusCategory.OPEN if assignee else StatusCategory.NEW)
+        author = actor if (message_from_agent and _is_agent(actor)) else contact
+        # The first message's counters go in with the row (what _touch_counters would
+        # set a moment later): one INSERT instead of an INSERT and an UPDATE.
+        counters = {"message_count": 1}
+        if isinstance(author, Contact):
+            counters["last_customer_message_at"] = now
+        elif isinstance(author, User):
+            counters["last_agent_message_at"] = now
         ticket = Ticket.objects.create(
             subject=subject,
             status=status,
@@ -239,6 +290,7 @@ def ticket_create(
             custom_fields=values,
             created_at=now,
             updated_at=now,
+            **counters,
         )
         if idempotency_key:
             try:
@@ -246,8 +298,8 @@ def ticket_create(
                     SubmissionKey.objects.create(key=idempotency_key[:100], ticket=ticket)
             except IntegrityError:  # a concurrent twin won; give its ticket back
                 transaction.set_rollback(True)
-                return SubmissionKey.objects.get(key=idempotency_key[:100]).ticket
-        tag_objects = tags_by_name(tags)
+                return SubmissionKey.objects.get(key=idempotency_key[:100]).ticket, None
+        tag_objects = tags_by_name(tags) if tags else []
         if tag_objects:
             ticket.tags.set(tag_objects)
         if followers:
@@ -269,8 +321,7 @@ def ticket_create(
                 },
             )
         ]
-        author = actor if (message_from_agent and _is_agent(actor)) else contact
-        _message, message_events = _add_message(
+        message, message_events = _add_message(
             ticket=ticket,
             actor=actor,
             author=author,
@@ -280,14 +331,16 @@ def ticket_create(
             channel=channel,
             attachments=attachments,
             external_id=external_id,
+            reply_text=reply_text,
             created_at=now,
+            event_data=message_event_data,
+            index=False,
         )
         events += message_events
-        _touch_counters(ticket, author=author, public=True, when=now)
-        index_ticket(ticket)
+        # The whole entry in one INSERT: subject, contact and this first message.
+        index_new_ticket(ticket, [body_text])
         dispatch_after_commit([e.id for e in events])
-    ticket.refresh_from_db()
-    return ticket
+    return ticket, message
 
 
 def _touch_counters(ticket: Ticket, *, author, public: bool, when: dt.datetime) -> None:
@@ -314,12 +367,16 @@ def ticket_reply(
     reply_text: str = "",
     new_status: Status | None = None,
     author: Contact | None = None,
+    from_outside: bool = False,
+    event_data: dict | None = None,
 ) -> Message:
     """Add a public reply or an internal note, moving the status the way people expect.
 
     A customer writing again reopens a pending or solved ticket; an agent's first
     public reply records the first response and opens a new ticket. Closed tickets
     take no more customer replies (the channel opens a follow-up instead).
+    `from_outside` marks a message from someone outside the conversation;
+    `event_data` goes into the message's event (a channel's flags).
     """
     body_text, body_html = _clean_body(body_text, body_html)
     attachments = list(attachments)
@@ -352,6 +409,8 @@ def ticket_reply(
             external_id=external_id,
             reply_text=reply_text,
             created_at=now,
+            from_outside=from_outside,
+            event_data=event_data,
         )
         _touch_counters(ticket, author=writer, public=public, when=now)
         target = new_status

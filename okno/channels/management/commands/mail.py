@@ -6,7 +6,9 @@ okno mail ingest [--mailbox ADDRESS] < message.eml
     "failed inbound" list), exit 75 (EX_TEMPFAIL) when it could not be stored, so
     that the MTA keeps it and retries.
 okno mail ingest --mbox FILE [--mailbox ADDRESS]
-    imports a whole mbox, one transaction per message, and prints a summary line.
+    imports a whole mbox, one transaction per message (the envelope and what it
+    became commit together: a kill leaves each message either fully imported or not
+    at all, and a second run skips what is stored), and prints a summary line.
 """
 
 import json
@@ -56,33 +58,27 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result.as_json()))
 
     def _mbox(self, path, box):
-        from okno.channels.email.ingest import StoreFailed, receive_email
+        from okno.channels.email.ingest import StoreFailed, bulk, receive_email
 
         counts = {"messages": 0, "created": 0, "replies": 0, "duplicates": 0}
         counts |= {"ignored": 0, "failed": 0, "not_stored": 0}
         started = time.monotonic()
         source = mbox_lib.mbox(path, create=False)
         try:
-            # Keys are file offsets: one message in memory at a time.
-            for key in source.iterkeys():
-                counts["messages"] += 1
-                try:
-                    raw = source.get_bytes(key)
-                    result = receive_email(raw, mailbox=box, rate_limit=False, keep_dates=True)
-                except StoreFailed as exc:
-                    counts["not_stored"] += 1
-                    self.stderr.write(f"message {counts['messages']}: not stored: {exc}")
-                    continue
-                if result.duplicate:
-                    counts["duplicates"] += 1
-                elif result.state == "failed":
-                    counts["failed"] += 1
-                elif result.state == "ignored":
-                    counts["ignored"] += 1
-                elif result.created:
-                    counts["created"] += 1
-                else:
-                    counts["replies"] += 1
+            with bulk():
+                # Keys are file offsets: one message in memory at a time.
+                for key in source.iterkeys():
+                    counts["messages"] += 1
+                    try:
+                        raw = source.get_bytes(key)
+                        result = receive_email(
+                            raw, mailbox=box, rate_limit=False, keep_dates=True, one_commit=True
+                        )
+                    except StoreFailed as exc:
+                        counts["not_stored"] += 1
+                        self.stderr.write(f"message {counts['messages']}: not stored: {exc}")
+                        continue
+                    counts[_outcome(result)] += 1
         finally:
             source.close()
         seconds = time.monotonic() - started
@@ -91,6 +87,14 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(counts))
         if counts["not_stored"]:
             raise CommandError("some messages could not be stored", returncode=EX_TEMPFAIL)
+
+
+def _outcome(result) -> str:
+    if result.duplicate:
+        return "duplicates"
+    if result.state in ("failed", "ignored"):
+        return result.state
+    return "created" if result.created else "replies"
 
 
 def _mailbox(address: str):
