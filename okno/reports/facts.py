@@ -64,6 +64,7 @@ def compute_fact(ticket: Ticket, events, categories: dict, spec, now=None) -> Ti
         ticket_id=ticket.number,
         created_at=ticket.created_at,
         created_date=ticket.created_at.astimezone(dt.UTC).date(),
+        created_hour=ticket.created_at.astimezone(dt.UTC).hour,
         group_id=ticket.group_id,
         assignee_id=ticket.assignee_id,
         category_id=ticket.category_id,

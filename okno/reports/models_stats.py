@@ -18,6 +18,7 @@ class TicketFact(models.Model):
     )
     created_at = models.DateTimeField()
     created_date = models.DateField()  # UTC date: the dashboard groups on it
+    created_hour = models.PositiveSmallIntegerField(default=0)  # UTC hour, for the heat map
     group = models.ForeignKey(
         "accounts.Group", null=True, on_delete=models.SET_NULL, related_name="+"
     )
