@@ -21,7 +21,8 @@ def _api(client, user, path):
 
 def _embedded(response) -> dict:
     html = response.content.decode()
-    start = html.index('id="report-data" type="application/json">') + len('id="report-data" type="application/json">')
+    marker = 'id="report-data" type="application/json">'
+    start = html.index(marker) + len(marker)
     return json.loads(html[start : html.index("</script>", start)])
 
 

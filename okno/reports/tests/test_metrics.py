@@ -78,3 +78,20 @@ def test_rebuild_gives_the_same_numbers(week):
     call_command("reports", "rebuild")
     assert metrics.dashboard(week.filters)["series"] == before["series"]
     assert metrics.dashboard(week.filters)["resolution"] == before["resolution"]
+
+
+def test_sla_achieved_percent_from_clocks(week):
+    from okno.reports.facts import refresh_facts
+    from okno.sla.models import Metric, SlaState, TicketSla
+
+    for ticket, state in ((week.t1, SlaState.ACHIEVED), (week.t2, SlaState.BREACHED)):
+        TicketSla.objects.create(
+            ticket=ticket, metric=Metric.FIRST_RESPONSE, target_minutes=60, state=state,
+            started_at=ticket.created_at, resumed_at=ticket.created_at,
+        )  # fmt: skip
+    refresh_facts([week.t1.number, week.t2.number])
+    totals = metrics.dashboard(week.filters)["totals"]
+    assert (totals["sla_achieved"], totals["sla_breached"]) == (1, 1)
+    assert totals["sla_achieved_percent"] == 50.0
+    # Refreshing moved no daily counter: the difference of identical facts is zero.
+    assert metrics.dashboard(week.filters)["series"]["created"] == [2, 1, 0, 0, 0, 0, 0]
