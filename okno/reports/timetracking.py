@@ -274,6 +274,13 @@ def activity_save(*, actor, activity: ActivityType | None = None, **fields) -> A
     if not is_manager(actor):
         raise NotAllowed(_("Only supervisors and administrators can change activity types."))
     activity = activity or ActivityType()
+    name = (fields.get("name", activity.name) or "").strip()
+    if not name:
+        raise ValidationFailed(_("Enter a name."), field="name")
+    fields["name"] = name
+    clash = ActivityType.objects.filter(name__iexact=name).exclude(pk=activity.pk)
+    if clash.exists():
+        raise ValidationFailed(_("An activity type with this name exists."), field="name")
     for key, value in fields.items():
         setattr(activity, key, value)
     activity.save()

@@ -177,3 +177,12 @@ def test_the_api_timer(world, api_as):  # noqa: F811
         stopped = anna.post(f"/time-entries/timer/{world.ticket_a.number}/stop", {"note": "call"})
     assert stopped.status_code == 200
     assert stopped.json()["minutes"] == 7
+
+
+def test_activity_types_are_unique_by_name(world, api_as, support):  # noqa: F811
+    sofia = api_as(world.supervisor)
+    assert sofia.post("/time-entries/activity-types", {"name": "Travel"}).status_code == 201
+    assert sofia.post("/time-entries/activity-types", {"name": "support"}).status_code == 422
+    assert (
+        api_as(world.agent_a).post("/time-entries/activity-types", {"name": "X"}).status_code == 403
+    )
