@@ -2,6 +2,7 @@
 load (supervisors and administrators), and each agent's own away switch."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.utils import timezone
 from ninja import Field, Router, Schema
@@ -10,18 +11,21 @@ from okno.accounts.models import Group, User
 from okno.api.auth import require_admin, require_manager, require_staff
 from okno.api.errors import COMMON_ERRORS
 from okno.api.routers.catalog import get_or_404
-from okno.api.schemas.common import InSchema
+from okno.api.schemas.common import Id, InSchema
 from okno.assignment import services
 from okno.assignment.models import AgentProfile, GroupAssignment, Mode
 from okno.assignment.selectors import ASSIGNABLE_ROLES, team_load
 from okno.tickets.models import Category
 
 router = Router(tags=["assignment"])
+MAX_CAPACITY = 32767  # a PositiveSmallIntegerField
 
 
 class GroupAssignmentIn(InSchema):
     mode: str = Field(Mode.OFF, description="off, round_robin, least_open or skills")
-    capacity: int | None = Field(None, ge=0, description="Open tickets per agent; null: no limit")
+    capacity: int | None = Field(
+        None, ge=0, le=MAX_CAPACITY, description="Open tickets per agent; null: no limit"
+    )
     keep_previous_assignee: bool = False
 
 
@@ -33,9 +37,11 @@ class GroupAssignmentOut(Schema):
 
 
 class AgentProfileIn(InSchema):
-    capacity: int | None = Field(None, ge=0)
-    skill_categories: list[int] = []
-    skill_tags: list[str] = []
+    capacity: int | None = Field(None, ge=0, le=MAX_CAPACITY)
+    skill_categories: list[Id] = Field(default_factory=list, max_length=500)
+    skill_tags: list[Annotated[str, Field(max_length=60)]] = Field(
+        default_factory=list, max_length=200
+    )
     weekly_hours: dict[str, list[list[str]]] = Field(
         default_factory=dict, description='"0" (Monday) … "6": [["09:00", "18:00"]]; empty: always'
     )
@@ -95,28 +101,32 @@ def _profile_out(user: User) -> AgentProfileOut:
     )
 
 
-@router.get("/assignment/groups/{group_id}", response={200: GroupAssignmentOut, **COMMON_ERRORS})
-def group_get(request, group_id: int):
+@router.get(
+    "/assignment/groups/{int:group_id}", response={200: GroupAssignmentOut, **COMMON_ERRORS}
+)
+def group_get(request, group_id: Id):
     require_staff(request.auth)
     return _group_out(get_or_404(Group, group_id))
 
 
-@router.put("/assignment/groups/{group_id}", response={200: GroupAssignmentOut, **COMMON_ERRORS})
-def group_put(request, group_id: int, payload: GroupAssignmentIn):
+@router.put(
+    "/assignment/groups/{int:group_id}", response={200: GroupAssignmentOut, **COMMON_ERRORS}
+)
+def group_put(request, group_id: Id, payload: GroupAssignmentIn):
     actor = require_admin(request.auth)
     group = get_or_404(Group, group_id)
     services.group_assignment_save(actor=actor, group=group, **payload.model_dump())
     return _group_out(group)
 
 
-@router.get("/assignment/agents/{user_id}", response={200: AgentProfileOut, **COMMON_ERRORS})
-def agent_get(request, user_id: int):
+@router.get("/assignment/agents/{int:user_id}", response={200: AgentProfileOut, **COMMON_ERRORS})
+def agent_get(request, user_id: Id):
     require_staff(request.auth)
     return _profile_out(get_or_404(User, user_id, User.objects.filter(role__in=ASSIGNABLE_ROLES)))
 
 
-@router.put("/assignment/agents/{user_id}", response={200: AgentProfileOut, **COMMON_ERRORS})
-def agent_put(request, user_id: int, payload: AgentProfileIn):
+@router.put("/assignment/agents/{int:user_id}", response={200: AgentProfileOut, **COMMON_ERRORS})
+def agent_put(request, user_id: Id, payload: AgentProfileIn):
     actor = require_admin(request.auth)
     user = get_or_404(User, user_id, User.objects.filter(role__in=ASSIGNABLE_ROLES))
     services.agent_profile_save(

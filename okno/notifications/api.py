@@ -1,12 +1,13 @@
 """/notifications…: a staff member's own notifications and preferences."""
 
 import datetime as dt
+from typing import Annotated
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from okno.api.auth import require_staff
 from okno.api.errors import COMMON_ERRORS
-from okno.api.schemas.common import InSchema
+from okno.api.schemas.common import Id, InSchema
 from okno.notifications import services
 from okno.notifications.models import Kind, Notification
 from okno.notifications.texts import describe
@@ -51,16 +52,18 @@ def _out(n: Notification) -> NotificationOut:
 
 
 @router.get("/notifications", response={200: list[NotificationOut], **COMMON_ERRORS})
-def notification_list(request, unread: bool = False, limit: int = 50):
+def notification_list(
+    request, unread: bool = False, limit: Annotated[int, Field(ge=1, le=200)] = 50
+):
     user = require_staff(request.auth)
     rows = Notification.objects.filter(user=user, in_app=True)
     if unread:
         rows = rows.filter(read_at__isnull=True)
-    return [_out(n) for n in rows[: max(1, min(limit, 200))]]
+    return [_out(n) for n in rows[:limit]]
 
 
-@router.post("/notifications/{notification_id}/read", response={200: CountOut, **COMMON_ERRORS})
-def notification_read(request, notification_id: int):
+@router.post("/notifications/{int:notification_id}/read", response={200: CountOut, **COMMON_ERRORS})
+def notification_read(request, notification_id: Id):
     user = require_staff(request.auth)
     return CountOut(count=services.mark_read(user=user, ids=[notification_id]))
 
