@@ -62,3 +62,29 @@ def grouped_median(queryset, key: str, field: str) -> dict:
     for k, v in qs.values_list(key, field):
         groups.setdefault(k, []).append(v)
     return {k: _round(percentile(sorted(vs), 0.5)) for k, vs in groups.items()}
+
+
+def summaries(queryset, fields: list[str]) -> dict:
+    """`summary` of several columns; on PostgreSQL in one scan (aggregates skip NULLs)."""
+    if connection.vendor != "postgresql":
+        return {field: summary(queryset, field) for field in fields}
+    aggregates = {}
+    for i, field in enumerate(fields):
+        aggregates.update(
+            {
+                f"count{i}": Count(field),
+                f"avg{i}": Avg(field),
+                f"median{i}": PercentileCont(field, 0.5),
+                f"p90{i}": PercentileCont(field, 0.9),
+            }
+        )
+    row = queryset.aggregate(**aggregates)
+    return {
+        field: {
+            "count": row[f"count{i}"],
+            "avg": _round(row[f"avg{i}"]),
+            "median": _round(row[f"median{i}"]),
+            "p90": _round(row[f"p90{i}"]),
+        }
+        for i, field in enumerate(fields)
+    }

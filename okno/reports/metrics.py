@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, Sum
 
-from okno.reports.aggregates import grouped_median, summary
+from okno.reports.aggregates import grouped_median, summaries
 from okno.reports.filters import ReportFilters
 from okno.reports.models_stats import DailyStats, TicketFact
 from okno.tickets.models import ACTIVE_CATEGORIES
@@ -54,24 +54,43 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+def _stats_rows(f: ReportFilters):
+    """DailyStats under the filters, or None when a filter needs the facts."""
+    if f.organization or f.tag:
+        return None
+    qs = DailyStats.objects.all()
+    if f.group:
+        qs = qs.filter(group_id=f.group)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.category:
+        qs = qs.filter(category_id=f.category)
+    if f.agent:
+        qs = qs.filter(assignee_id=f.agent)
+    return qs
+
+
 def daily_series(f: ReportFilters) -> dict:
-    """created / solved / reopened per day and the backlog at the end of each day."""
+    """created / solved / reopened per day and the backlog at the end of each day.
+
+    Backlog: open at the start (created before it and not last-solved before it)
+    plus created minus solved each day; a ticket counts open until its last solve.
+    """
     days = f.days
     counts = {name: Counter() for name in ("created", "solved", "reopened")}
-    if not (f.organization or f.tag):
-        qs = DailyStats.objects.filter(date__range=(f.start, f.end))
-        for name, value in (("group_id", f.group), ("channel", f.channel)):
-            if value:
-                qs = qs.filter(**{name: value})
-        if f.category:
-            qs = qs.filter(category_id=f.category)
-        if f.agent:
-            qs = qs.filter(assignee_id=f.agent)
-        rows = qs.values("date").annotate(c=Sum("created"), s=Sum("solved"), r=Sum("reopened"))
+    stats = _stats_rows(f)
+    if stats is not None:
+        rows = (
+            stats.filter(date__range=(f.start, f.end))
+            .values("date")
+            .annotate(c=Sum("created"), s=Sum("solved"), r=Sum("reopened"))
+        )
         for row in rows:
             counts["created"][row["date"]] = row["c"]
             counts["solved"][row["date"]] = row["s"]
             counts["reopened"][row["date"]] = row["r"]
+        before = stats.filter(date__lt=f.start).aggregate(c=Sum("created"), s=Sum("solved"))
+        open_load = (before["c"] or 0) - (before["s"] or 0)
     else:
         for row in created_in(f).values("created_date").annotate(n=Count("pk")):
             counts["created"][row["created_date"]] = row["n"]
@@ -82,13 +101,12 @@ def daily_series(f: ReportFilters) -> dict:
         ):
             for day in dates:
                 counts["reopened"][dt.date.fromisoformat(day)] += 1
-    # Open at the start: created before it and not (last) solved before it.
-    open_load = (
-        facts_for(f)
-        .filter(created_date__lt=f.start)
-        .filter(Q(solved_date__isnull=True) | Q(solved_date__gte=f.start))
-        .count()
-    )
+        open_load = (
+            facts_for(f)
+            .filter(created_date__lt=f.start)
+            .filter(Q(solved_date__isnull=True) | Q(solved_date__gte=f.start))
+            .count()
+        )
     backlog = []
     for day in days:
         open_load += counts["created"][day] - counts["solved"][day]
@@ -100,6 +118,38 @@ def daily_series(f: ReportFilters) -> dict:
         "reopened": [counts["reopened"][d] for d in days],
         "backlog": backlog,
     }
+
+
+def _by_channel(f: ReportFilters, created) -> list[dict]:
+    stats = _stats_rows(f)
+    if stats is None:
+        return _top(created, "channel", limit=20)
+    rows = (
+        stats.filter(date__range=(f.start, f.end))
+        .values("channel")
+        .annotate(n=Sum("created"))
+        .filter(n__gt=0)
+        .order_by("-n", "channel")
+    )
+    return [{"name": r["channel"], "count": r["n"]} for r in rows[:20]]
+
+
+def _top_categories(f: ReportFilters, created) -> list[dict]:
+    from okno.tickets.models import Category
+
+    stats = _stats_rows(f)
+    if stats is None:
+        return _top(created, "category__name")
+    rows = (
+        stats.filter(date__range=(f.start, f.end))
+        .exclude(category_id=0)
+        .values("category_id")
+        .annotate(n=Sum("created"))
+        .filter(n__gt=0)
+    )
+    names = dict(Category.objects.values_list("pk", "name"))
+    out = [{"name": names.get(r["category_id"], "?"), "count": r["n"]} for r in rows]
+    return sorted(out, key=lambda r: (-r["count"], r["name"]))[:10]
 
 
 def heatmap(f: ReportFilters) -> list[list[int]]:
@@ -148,6 +198,8 @@ def dashboard(f: ReportFilters) -> dict:
     solved_totals = solved.aggregate(n=Count("pk"), one_touch=Count("pk", filter=Q(one_touch=True)))
     achieved, breached = totals["sla_achieved"] or 0, totals["sla_breached"] or 0
     tickets = totals["tickets"]
+    first = summaries(created, ["first_response_minutes", "first_response_business_minutes"])
+    resolution = summaries(solved, ["resolution_minutes", "resolution_business_minutes"])
     return {
         "filters": f.as_query(),
         "series": daily_series(f),
@@ -161,12 +213,12 @@ def dashboard(f: ReportFilters) -> dict:
             "sla_breached": breached,
         },
         "first_response": {
-            "calendar": summary(created, "first_response_minutes"),
-            "business": summary(created, "first_response_business_minutes"),
+            "calendar": first["first_response_minutes"],
+            "business": first["first_response_business_minutes"],
         },
         "resolution": {
-            "calendar": summary(solved, "resolution_minutes"),
-            "business": summary(solved, "resolution_business_minutes"),
+            "calendar": resolution["resolution_minutes"],
+            "business": resolution["resolution_business_minutes"],
         },
         # Average hours a ticket created in the period spent in each status category.
         "time_in_status": {
@@ -175,8 +227,8 @@ def dashboard(f: ReportFilters) -> dict:
             else None
             for name in STATUS_FIELDS
         },
-        "by_channel": _top(created, "channel", limit=20),
-        "top_categories": _top(created, "category__name"),
+        "by_channel": _by_channel(f, created),
+        "top_categories": _top_categories(f, created),
         "top_tags": top_tags(created),
         "heatmap": heatmap(f),
     }
