@@ -137,7 +137,7 @@ class PolicyForm(forms.Form):
     pause_on_pending = forms.BooleanField(label=_("Pause while pending"), required=False)
     pause_on_on_hold = forms.BooleanField(label=_("Pause while on hold"), required=False)
     warning_percent = forms.IntegerField(
-        label=_("Warn at % of the target"), min_value=1, max_value=100, initial=75
+        label=_("Warn at this percentage of the target"), min_value=1, max_value=100, initial=75
     )
     raise_priority = forms.BooleanField(label=_("On breach, raise the priority"), required=False)
     escalate_to_group = forms.ModelChoiceField(
