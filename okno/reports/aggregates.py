@@ -64,11 +64,13 @@ def grouped_median(queryset, key: str, field: str) -> dict:
     return {k: _round(percentile(sorted(vs), 0.5)) for k, vs in groups.items()}
 
 
-def summaries(queryset, fields: list[str]) -> dict:
-    """`summary` of several columns; on PostgreSQL in one scan (aggregates skip NULLs)."""
+def summaries(queryset, fields: list[str], **extra) -> tuple[dict, dict]:
+    """`summary` of several columns, and the `extra` aggregates of the same rows;
+    on PostgreSQL in one scan (aggregates skip NULLs)."""
     if connection.vendor != "postgresql":
-        return {field: summary(queryset, field) for field in fields}
-    aggregates = {}
+        other = queryset.aggregate(**extra) if extra else {}
+        return {field: summary(queryset, field) for field in fields}, other
+    aggregates = dict(extra)
     for i, field in enumerate(fields):
         aggregates.update(
             {
@@ -87,4 +89,4 @@ def summaries(queryset, fields: list[str]) -> dict:
             "p90": _round(row[f"p90{i}"]),
         }
         for i, field in enumerate(fields)
-    }
+    }, {name: row[name] for name in extra}

@@ -187,7 +187,9 @@ def top_tags(created, limit: int = 10) -> list[dict]:
 
 def dashboard(f: ReportFilters) -> dict:
     created, solved = created_in(f), solved_in(f)
-    totals = created.aggregate(
+    first, totals = summaries(
+        created,
+        ["first_response_minutes", "first_response_business_minutes"],
         tickets=Count("pk"),
         reopened=Count("pk", filter=Q(reopened_count__gt=0)),
         ever_solved=Count("pk", filter=Q(solved_date__isnull=False) | Q(reopened_count__gt=0)),
@@ -195,11 +197,14 @@ def dashboard(f: ReportFilters) -> dict:
         sla_breached=Sum("sla_breached"),
         **{name: Sum(name) for name in STATUS_FIELDS},
     )
-    solved_totals = solved.aggregate(n=Count("pk"), one_touch=Count("pk", filter=Q(one_touch=True)))
+    resolution, solved_totals = summaries(
+        solved,
+        ["resolution_minutes", "resolution_business_minutes"],
+        n=Count("pk"),
+        one_touch=Count("pk", filter=Q(one_touch=True)),
+    )
     achieved, breached = totals["sla_achieved"] or 0, totals["sla_breached"] or 0
     tickets = totals["tickets"]
-    first = summaries(created, ["first_response_minutes", "first_response_business_minutes"])
-    resolution = summaries(solved, ["resolution_minutes", "resolution_business_minutes"])
     return {
         "filters": f.as_query(),
         "series": daily_series(f),
