@@ -124,8 +124,10 @@ def bench_api_create(ctx, clients: int = 8, per_client: int = 40):
     port = _free_port()
     env = {**os.environ, "OKNO_LOG_LEVEL": "ERROR"}
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
+    # One process per CPU, as deployed: a Django process serves one request at a time.
+    workers = str(os.cpu_count() or 1)
     web = subprocess.Popen(
-        [sys.executable, "-m", "okno.cli", "web", "--port", str(port)],
+        [sys.executable, "-m", "okno.cli", "web", "--port", str(port), "--workers", workers],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -179,6 +181,7 @@ def bench_api_create(ctx, clients: int = 8, per_client: int = 40):
             raise RuntimeError(f"no ticket created: {sorted(set(failures))}")
         result = {
             "clients": clients,
+            "workers": int(workers),
             "created": len(latencies),
             "failed": len(failures),
             "failed_statuses": sorted(set(failures)),

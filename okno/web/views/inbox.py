@@ -54,8 +54,8 @@ def list_query(params: dict[str, str]) -> str:
 
 def _sidebar(user, current_view: str) -> dict:
     """Views with their counts (a fixed number of queries, however many tickets)."""
-    counts = view_counts(user)
     saved = list(saved_views_for(user).select_related("owner"))
+    counts = view_counts(user, saved)
     current_saved = next((v for v in saved if f"saved-{v.pk}" == current_view), None)
     return {
         "builtin_views": [(v, counts.get(v.key)) for v in BUILTIN_VIEWS],

@@ -247,16 +247,24 @@ def relations(user, ticket: Ticket) -> dict:
     visible = visible_tickets(user)
     link_out = TicketLink.objects.filter(source_id=number, target_id=OuterRef("number"))
     link_in = TicketLink.objects.filter(target_id=number, source_id=OuterRef("number"))
+    # One IN over a UNION of index lookups (children by parent_id, links both ways,
+    # the parent): an OR of these would make the databases scan every ticket.
+    numbers = (
+        Ticket.objects.filter(parent_id=number)
+        .order_by()
+        .values("number")
+        .union(
+            Ticket.objects.filter(number=ticket.parent_id or 0).order_by().values("number"),
+            TicketLink.objects.filter(source_id=number).values("target_id"),
+            TicketLink.objects.filter(target_id=number).values("source_id"),
+            all=True,
+        )
+    )
     related = list(
-        visible.annotate(
+        visible.filter(number__in=numbers)
+        .annotate(
             link_out=Subquery(link_out.values("kind")[:1]),
             link_in=Subquery(link_in.values("kind")[:1]),
-        )
-        .filter(
-            Q(parent_id=number)
-            | Q(number=ticket.parent_id or 0)
-            | Q(link_out__isnull=False)
-            | Q(link_in__isnull=False)
         )
         .select_related("status")
         .order_by("number")
