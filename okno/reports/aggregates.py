@@ -18,6 +18,18 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=float(fraction), **extra)
 
 
+class Percentiles(Aggregate):
+    """Median and 90th percentile of a column from one sort (PostgreSQL)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, **extra):
+        from django.contrib.postgres.fields import ArrayField
+
+        super().__init__(expression, output_field=ArrayField(FloatField()), **extra)
+
+
 def percentile(sorted_values: list, fraction: float) -> float | None:
     """Linear interpolation between closest ranks (as percentile_cont)."""
     if not sorted_values:
@@ -73,14 +85,11 @@ def summaries(queryset, fields: list[str], **extra) -> tuple[dict, dict]:
     aggregates = dict(extra)
     for i, field in enumerate(fields):
         aggregates.update(
-            {
-                f"count{i}": Count(field),
-                f"avg{i}": Avg(field),
-                f"median{i}": PercentileCont(field, 0.5),
-                f"p90{i}": PercentileCont(field, 0.9),
-            }
+            {f"count{i}": Count(field), f"avg{i}": Avg(field), f"pct{i}": Percentiles(field)}
         )
     row = queryset.aggregate(**aggregates)
+    for i in range(len(fields)):  # one sort per column gives both percentiles
+        row[f"median{i}"], row[f"p90{i}"] = row.pop(f"pct{i}") or (None, None)
     return {
         field: {
             "count": row[f"count{i}"],
