@@ -67,7 +67,9 @@ def test_a_new_portal_request_is_acknowledged_once_in_the_contact_language(
     assert msg["From"].addresses[0].addr_spec == "help@okno.test"
     assert msg["Auto-Submitted"] == "auto-replied"
     assert msg["Content-Language"] == "ru"
-    assert msg["Subject"] == expected_subject("ru", ticket)
+    # Django folds a long encoded subject onto a continuation line; the stdlib
+    # parser keeps the fold's space, which mail clients drop.
+    assert msg["Subject"].strip() == expected_subject("ru", ticket)
     text = msg.get_body(("plain",)).get_content()
     assert f"#{ticket.number}" in text and f"/portal/tickets/{ticket.number}/" in text
     assert Delivery.objects.filter(ticket=ticket, kind="acknowledgement").count() == 1
