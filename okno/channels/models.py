@@ -230,4 +230,6 @@ class EmailSenderRule(models.Model):
     def save(self, *args, **kwargs):
         self.pattern = (self.pattern or "").strip().lower().lstrip("@")
         super().save(*args, **kwargs)
+
+
 from okno.channels.models_outbound import *  # noqa: E402, F403

@@ -209,7 +209,9 @@ class PolicyForm(forms.Form):
 
     def conditions(self) -> dict:
         data = self.cleaned_data
-        tags = sorted({" ".join(t.split()).lower() for t in (data.get("tags") or "").split(",")} - {""})
+        tags = sorted(
+            {" ".join(t.split()).lower() for t in (data.get("tags") or "").split(",")} - {""}
+        )
         return {
             "priority": data.get("priorities") or [],
             "category": [c.pk for c in data.get("categories") or []],

@@ -91,7 +91,9 @@ class SlaPolicy(models.Model):
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     pause_on_pending = models.BooleanField(_("pause while pending"), default=True)
     pause_on_on_hold = models.BooleanField(_("pause while on hold"), default=True)
-    warning_percent = models.PositiveSmallIntegerField(_("warn at this percentage of the target"), default=75)
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warn at this percentage of the target"), default=75
+    )
     raise_priority = models.BooleanField(_("raise priority on breach"), default=False)
     escalate_to_group = models.ForeignKey(
         "accounts.Group",

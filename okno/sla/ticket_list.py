@@ -53,7 +53,5 @@ def sla_filter(value: str) -> Q | None:
     if m:
         minutes = int(m.group(1)) * (60 if m.group(2) == "h" else 1)
         soon = now + dt.timedelta(minutes=minutes)
-        return Q(
-            number__in=clocks.filter(state=SlaState.RUNNING, due_at__gt=now, due_at__lte=soon)
-        )
+        return Q(number__in=clocks.filter(state=SlaState.RUNNING, due_at__gt=now, due_at__lte=soon))
     return None

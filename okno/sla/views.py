@@ -24,9 +24,7 @@ INDEX = "sla:index"
 def sla_index(request):
     context = {
         "calendars": BusinessCalendar.objects.all(),
-        "policies": list(
-            SlaPolicy.objects.select_related("calendar").prefetch_related("targets")
-        ),
+        "policies": list(SlaPolicy.objects.select_related("calendar").prefetch_related("targets")),
     }
     return render(request, "sla/index.html", context)
 
@@ -135,7 +133,9 @@ def calendar_date_add(request, pk: int):
     def call():
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
-            raise ValidationFailed(f"{form[field].label}: {errors[0]}" if field in form.fields else errors[0])
+            raise ValidationFailed(
+                f"{form[field].label}: {errors[0]}" if field in form.fields else errors[0]
+            )
         data = form.cleaned_data
         hours = svc.parse_intervals_text(data["hours"], field="hours")
         check_intervals(hours, field="hours")
@@ -148,9 +148,7 @@ def calendar_date_add(request, pk: int):
             intervals=hours,
         )
 
-    return action(
-        request, call, done=reverse("sla:calendar", args=[pk]), success=_("Date saved.")
-    )
+    return action(request, call, done=reverse("sla:calendar", args=[pk]), success=_("Date saved."))
 
 
 @require_POST

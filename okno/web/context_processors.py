@@ -8,6 +8,10 @@ def okno(request):
     user = getattr(request, "user", None)
     return {
         "OKNO_LANGUAGES": settings.LANGUAGES,
-        "nav_settings": bool(user is not None and user.is_authenticated and staff_can_manage(user, "settings")),
-        "nav_reports": bool(user is not None and user.is_authenticated and staff_can_manage(user, "directory")),
+        "nav_settings": bool(
+            user is not None and user.is_authenticated and staff_can_manage(user, "settings")
+        ),
+        "nav_reports": bool(
+            user is not None and user.is_authenticated and staff_can_manage(user, "directory")
+        ),
     }

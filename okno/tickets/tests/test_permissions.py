@@ -32,7 +32,9 @@ def test_matrix(world, persona, action):
     allowed = action in MATRIX[persona]
     assert can(principal, action, world.ticket_a) is allowed
     if allowed:
-        assert ticket_get_for_user(principal, world.ticket_a.number, action=action) == world.ticket_a
+        assert (
+            ticket_get_for_user(principal, world.ticket_a.number, action=action) == world.ticket_a
+        )
     else:
         with pytest.raises(Http404):
             ticket_get_for_user(principal, world.ticket_a.number, action=action)
