@@ -8,6 +8,13 @@ from okno.web.tests.browser.conftest import login, watch_console
 pytestmark = pytest.mark.browser
 
 
+# Words each page must show in the user's language (and the English it replaces).
+EXPECTED = {
+    "ru": {"/tickets/": "Мои открытые заявки", "ticket": "Внутренняя заметка"},
+    "uk": {"/tickets/": "Мої відкриті заявки", "ticket": "Внутрішня нотатка"},
+}
+
+
 @pytest.mark.parametrize("language", ["ru", "uk"])
 def test_agent_pages_render_in_the_users_language(live_asgi, world, page, language):
     world.agent_a.language = language
@@ -19,6 +26,9 @@ def test_agent_pages_render_in_the_users_language(live_asgi, world, page, langua
         assert response.status == 200
         assert response.headers["content-language"] == language
         assert page.get_attribute("html", "lang") == language
+        word = EXPECTED[language]["/tickets/" if path == "/tickets/" else "ticket"]
+        assert word in page.content()
+        assert "My open tickets" not in page.content() and "Internal note" not in page.content()
 
 
 @pytest.mark.parametrize("language", ["ru", "uk"])
