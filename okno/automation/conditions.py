@@ -69,6 +69,8 @@ TRIGGER_EVENTS = {
     "assigned": gettext_lazy("Assigned"),
     "sla_warning": gettext_lazy("SLA warning"),
     "sla_breach": gettext_lazy("SLA breach"),
+    "csat_rated": gettext_lazy("Customer rated the service"),
+    "csat_bad": gettext_lazy("Customer gave a bad rating"),
 }
 
 DURATION_BASES = {
@@ -98,7 +100,7 @@ def event_names(event) -> set[str]:
         return {"status_changed", "updated"}
     if kind == "field_changed":
         return {"assigned", "updated"} if event.field == "assignee" else {"updated"}
-    if kind in ("sla_warning", "sla_breach"):
+    if kind in ("sla_warning", "sla_breach", "csat_rated", "csat_bad"):
         return {kind}
     return set()
 

@@ -171,3 +171,26 @@ def test_changed_to_and_from(world, run, make_trigger):
     note = world.ticket_a.messages.get(public=False)
     assert note.body_text == f"Solved #{world.ticket_a.number}"
     assert note.author_kind == "system"
+
+
+def test_bad_rating_wakes_a_trigger(world, run, make_trigger):
+    from okno.reports.csat import csat_rate
+    from okno.tickets.services.lifecycle import default_status
+
+    make_trigger(
+        name="Unhappy customer",
+        events=["csat_bad"],
+        actions=[{"type": "add_tags", "params": {"tags": ["unhappy"]}}],
+    )
+    ticket = new_ticket(world, run)
+    run(
+        ticket_update,
+        ticket=ticket,
+        actor=world.agent_a,
+        changes={"status": default_status("solved")},
+    )
+    ticket.refresh_from_db()
+    run(csat_rate, ticket=ticket, contact=world.customer_acme, score=0, scale="good_bad")
+    assert list(ticket.tags.values_list("name", flat=True)) == ["unhappy"]
+    event = TicketEvent.objects.filter(ticket=ticket, field="tags").get()
+    assert event.actor_label == "Unhappy customer"
