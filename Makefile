@@ -69,7 +69,7 @@ test-pg: deps-dev messages
 test: system-deps lint test-sqlite test-pg
 
 bench: deps-dev
-	$(PY) bench/run.py
+	$(PY) bench/all.py $(BENCH_ARGS)
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format okno bench conftest.py

@@ -17,29 +17,26 @@ created and dropped here).
 
 import argparse
 import datetime as dt
-import json
-import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("OKNO_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402
+    PG_ADMIN_URL,
+    ROOT,
+    django_setup_and_migrate,
+    emit,
+    log,
+    pg_reachable,
+    rank,
+    run_in_sandbox,
+)
+
 PG_DB = "okno_bench_automation"
 DUE = 100  # pending tickets past the 3-day reminder
-
-
-def emit(record: dict) -> None:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def make_triggers(count: int) -> None:
@@ -91,7 +88,7 @@ def bench_triggers(base: dict, runs: int) -> None:
     tags = ticket.tags.count()
     emit({"bench": "automation_triggers", **base, "triggers": 200, "runs": len(samples),
           "fired_per_ticket": tags, "median_ms": round(statistics.median(samples) * 1000, 2),
-          "p90_ms": round(sorted(samples)[int(len(samples) * 0.9)] * 1000, 2),
+          "p90_ms": round(rank(samples, 0.9) * 1000, 2),
           "median_cpu_ms": round(statistics.median(cpu) * 1000, 2), "target_ms": 20})  # fmt: skip
 
 
@@ -158,12 +155,7 @@ def bench_time_rules(base: dict, count: int) -> None:
 
 
 def child(db: str, count: int, runs: int) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+    django_setup_and_migrate()
     base = {"db": db, "tickets": count}
     bench_triggers(base, runs)
     bench_time_rules(base, count)
@@ -172,58 +164,36 @@ def child(db: str, count: int, runs: int) -> None:
 # --- parent ----------------------------------------------------------------------------
 
 
-def pg_admin(sql: str) -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(sql)
-        return True
-    except psycopg.Error as exc:
-        log(f"PostgreSQL: {exc}".strip())
-        return False
-
-
 def run_child(db: str, tickets: int, runs: int) -> int:
-    data_dir = Path(tempfile.mkdtemp(prefix=f"okno-bench-automation-{db}-"))
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        OKNO_DATA_DIR=str(data_dir),
-        OKNO_DEBUG="0",
-        OKNO_LOG_LEVEL="ERROR",
-        DJANGO_SETTINGS_MODULE="okno.settings",
-        PYTHONPATH=str(ROOT),
-        OKNO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    log(f"== automation, {db}, {tickets} tickets")
+    command = [sys.executable, __file__, "--child", "--db", db]
+    command += ["--tickets", str(tickets), "--runs", str(runs)]
+    return run_in_sandbox(
+        command,
+        name="automation",
+        db=db,
+        pg_db=PG_DB,
+        extra_env={"OKNO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
     )
-    env.pop("OKNO_QUEUE_IMMEDIATE", None)
-    if db == "postgres":
-        pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        if not pg_admin(f"CREATE DATABASE {PG_DB}"):
-            return 1
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
-    log(f"== automation, {db}, {tickets} tickets ({data_dir})")
-    try:
-        command = [sys.executable, __file__, "--child", "--db", db]
-        command += ["--tickets", str(tickets), "--runs", str(runs)]
-        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if db == "postgres":
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], action="append")
-    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--tickets", type=int, help="default 100k (--quick 10k, --smoke 1k)")
+    parser.add_argument("--quick", action="store_true", help="10k tickets")
+    parser.add_argument("--smoke", action="store_true", help="1k tickets, 3 runs")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.db[0], args.tickets, args.runs)
         return 0
+    if args.smoke:
+        args.runs = min(args.runs, 3)
+    args.tickets = args.tickets or (1_000 if args.smoke else 10_000 if args.quick else 100_000)
     databases = args.db or ["sqlite", "postgres"]
-    if "postgres" in databases and not pg_admin("SELECT 1"):
+    if "postgres" in databases and not pg_reachable():
         emit({"bench": "skipped", "db": "postgres", "reason": f"not reachable at {PG_ADMIN_URL}"})
         databases = [d for d in databases if d != "postgres"]
     failed = sum(run_child(db, args.tickets, args.runs) != 0 for db in databases)

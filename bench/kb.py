@@ -12,18 +12,21 @@ filtering included), an anonymous visitor and an agent.
 """
 
 import argparse
-import json
-import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("OKNO_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402
+    django_setup_and_migrate,
+    emit,
+    log,
+    pg_reachable,
+    run_in_sandbox,
+)
+from bench.common import percentiles as _percentiles  # noqa: E402
+
 PG_DB = "okno_kb_bench"
 
 REAL_WORDS = [
@@ -103,14 +106,6 @@ QUERIES = [
     ),
     ("no results", "zzqxwv"),
 ]
-
-
-def emit(record: dict) -> None:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _vocabulary(rng: random.Random) -> list[str]:
@@ -229,23 +224,16 @@ def generate(count: int) -> None:
 
 
 def percentiles(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"p50_ms": round(ordered[len(ordered) // 2], 2), "p95_ms": round(p95, 2)}
+    return _percentiles(samples, upper_middle=True)
 
 
 def child(db: str, count: int, runs: int) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    django_setup_and_migrate()
     from okno.accounts.models import User
     from okno.contacts.models import Contact, Organization
     from okno.kb.models import KbWord, KbWordDeletion
     from okno.kb.search import search_articles
 
-    call_command("migrate", interactive=False, verbosity=0)
     generate(count)
     emit(
         {
@@ -293,62 +281,27 @@ def child(db: str, count: int, runs: int) -> None:
 
 
 def run_child(db: str, count: int, runs: int) -> None:
-    data_dir = tempfile.mkdtemp(prefix="okno-kb-bench-")
-    env = {**os.environ, "OKNO_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "okno.settings"}
-    env.pop("DATABASE_URL", None)
-    try:
-        if db == "postgresql":
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-                conn.execute(f"CREATE DATABASE {PG_DB}")
-            env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
-        subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--child",
-                db,
-                "--articles",
-                str(count),
-                "--runs",
-                str(runs),
-            ],
-            env=env,
-            cwd=ROOT,
-            check=True,
-        )
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if db == "postgresql":
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-
-
-def pg_reachable() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return True
-    except Exception:
-        return False
+    command = [sys.executable, __file__, "--child", db]
+    command += ["--articles", str(count), "--runs", str(runs)]
+    if run_in_sandbox(command, name="kb", db=db, pg_db=PG_DB) != 0:
+        raise SystemExit(f"kb bench failed on {db}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--articles", type=int, help="default 20k (--quick 5k, --smoke 500)")
+    parser.add_argument("--quick", action="store_true", help="5k articles")
+    parser.add_argument("--smoke", action="store_true", help="500 articles, 3 runs")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--child", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     if args.child:
         child(args.child, args.articles, args.runs)
         return
+    if args.smoke:
+        args.runs = min(args.runs, 3)
+    args.articles = args.articles or (500 if args.smoke else 5_000 if args.quick else 20_000)
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     for db in dbs:
         if db == "postgresql" and not pg_reachable():

@@ -3,6 +3,7 @@
     python bench/mail.py            10,000 mixed messages, SQLite and PostgreSQL, fresh
                                     and on 100,000 existing tickets, the pipe, the limit
     python bench/mail.py --quick    1,000 messages, no 100k prefill (for development)
+    python bench/mail.py --smoke    100 messages, 2 pipe runs (does it start)
     python bench/mail.py --db sqlite
 
 Okno runs as a real subprocess (`python -m okno.cli mail ingest --mbox FILE`), with its
@@ -30,11 +31,22 @@ from email.mime.text import MIMEText
 from email.utils import formatdate
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402
+    PG_ADMIN_URL,
+    ROOT,
+    child_env,
+    emit,
+    log,
+    pg_drop,
+    pg_reachable,
+    pg_recreate,
+    pg_url,
+)
+
 LIMIT_SCRIPT = Path(
     os.environ.get("OKNO_BENCH_LIMIT", ROOT.parent / "shared" / "bench" / "mail_intake_limit.py")
 )
-PG_HOST = "postgres://postgres@127.0.0.1:5432"
 PG_DB = "okno_bench_mail"
 PREFILL_CHUNK = 5000
 
@@ -42,14 +54,6 @@ RU = "Здравствуйте!\n\nНе получается войти в ли�
 UK = "Доброго дня!\n\nПринтер у бухгалтерії не друкує, допоможіть будь ласка.\n\nОлена\n"
 EN = "Hello,\n\nThe export job fails with error 502 after ten minutes. Log attached.\n\nAlice\n"
 REPLY = "Thanks, but it still fails after the update.\n\n> Could you send the log?\n"
-
-
-def emit(record: dict) -> None:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 # --- the messages --------------------------------------------------------------------
@@ -200,13 +204,11 @@ class Target:
         self.db, self.name = db, name
         self.dir = workdir / name
         self.dir.mkdir(parents=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS"))}
-        env.pop("OKNO_QUEUE_IMMEDIATE", None)
-        env.update(OKNO_DATA_DIR=str(self.dir / "data"), DJANGO_SETTINGS_MODULE="okno.settings")
-        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        env = child_env(self.dir / "data")
         if db == "pg":
-            pg_recreate(PG_DB)
-            env["DATABASE_URL"] = f"{PG_HOST}/{PG_DB}"
+            if not pg_recreate(PG_DB):
+                raise RuntimeError(f"cannot create the PostgreSQL database {PG_DB}")
+            env["DATABASE_URL"] = pg_url(PG_DB)
         self.env = env
 
     def prepare(self, prefill: int) -> float:
@@ -217,26 +219,6 @@ class Target:
 
     def counts(self) -> dict:
         return Run(child("counts"), self.env).check().json()
-
-
-def pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_HOST}/postgres", autocommit=True, connect_timeout=3) as con:
-        con.execute(sql)
-
-
-def pg_recreate(name: str) -> None:
-    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    pg_admin(f'CREATE DATABASE "{name}"')
-
-
-def pg_reachable() -> str:
-    try:
-        pg_admin("SELECT 1")
-    except Exception as exc:  # any failure means: skip PostgreSQL
-        return str(exc).strip() or type(exc).__name__
-    return ""
 
 
 MAILBOX = "support@okno.example"
@@ -309,7 +291,7 @@ def bench_db(db: str, workdir: Path, messages: list[bytes], path: Path, args) ->
         emit(record)
         rates["big"] = record["msgs_per_s"]
     if db == "pg":
-        pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        pg_drop(PG_DB)
     return rates
 
 
@@ -349,7 +331,7 @@ def limit(db: str, workdir: Path) -> float | None:
         env["PG_DSN"] = f"host=127.0.0.1 user=postgres dbname={PG_DB}_limit"
     run = Run([sys.executable, str(LIMIT_SCRIPT), "--db", db], env).check()
     if db == "pg":
-        pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}_limit" WITH (FORCE)')
+        pg_drop(PG_DB + "_limit")
     record = run.json()
     emit(record)
     return record["msgs_per_s"]
@@ -358,6 +340,7 @@ def limit(db: str, workdir: Path) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 messages, no prefill")
+    parser.add_argument("--smoke", action="store_true", help="100 messages, 2 pipe runs")
     parser.add_argument("--db", choices=["sqlite", "pg", "both"], default="both")
     parser.add_argument("--messages", type=int, default=None)
     parser.add_argument("--prefill", type=int, default=100_000)
@@ -366,14 +349,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         return run_child(args.child)
-    count = args.messages or (1000 if args.quick else 10_000)
-    args.pipe_runs = args.pipe_runs or (10 if args.quick else 30)
+    args.quick = args.quick or args.smoke
+    count = args.messages or (100 if args.smoke else 1000 if args.quick else 10_000)
+    args.pipe_runs = args.pipe_runs or (2 if args.smoke else 10 if args.quick else 30)
     dbs = ["sqlite", "pg"] if args.db == "both" else [args.db]
-    if "pg" in dbs:
-        problem = pg_reachable()
-        if problem:
-            emit({"bench": "mail", "db": "pg", "skipped": f"PostgreSQL unreachable: {problem}"})
-            dbs.remove("pg")
+    if "pg" in dbs and not pg_reachable():
+        emit({"bench": "mail", "db": "pg", "skipped": f"PostgreSQL unreachable: {PG_ADMIN_URL}"})
+        dbs.remove("pg")
     with tempfile.TemporaryDirectory(prefix="okno-bench-mail-") as tmp:
         workdir = Path(tmp)
         log(f"generating {count} messages")

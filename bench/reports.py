@@ -13,29 +13,25 @@ rebuild` does after recomputing facts from events).
 
 import argparse
 import datetime as dt
-import json
-import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("OKNO_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402
+    PG_ADMIN_URL,
+    ROOT,
+    django_setup_and_migrate,
+    emit,
+    log,
+    pg_reachable,
+    run_in_sandbox,
+)
+
 PG_DB = "okno_bench_reports"
 NOW = dt.datetime(2026, 6, 30, 12, 0, tzinfo=dt.UTC)
 CHANNELS = ["email", "web", "portal", "chat"]
-
-
-def emit(record: dict) -> None:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def generate(count: int) -> dict:
@@ -173,12 +169,7 @@ def _facts_in_sql(first: int, groups, agents, orgs, categories, contact) -> None
 
 
 def child(db: str, count: int, runs: int) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+    django_setup_and_migrate()
     from okno.reports import metrics
     from okno.reports.filters import parse_filters
 
@@ -222,39 +213,11 @@ def child(db: str, count: int, runs: int) -> None:
     )
 
 
-def pg_admin(sql: str) -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(sql)
-        return True
-    except psycopg.Error as exc:
-        log(f"PostgreSQL: {exc}".strip())
-        return False
-
-
 def run_child(db: str, tickets: int, runs: int) -> int:
-    data_dir = Path(tempfile.mkdtemp(prefix=f"okno-bench-reports-{db}-"))
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        OKNO_DATA_DIR=str(data_dir), OKNO_DEBUG="0", OKNO_LOG_LEVEL="ERROR",
-        DJANGO_SETTINGS_MODULE="okno.settings", PYTHONPATH=str(ROOT),
-    )  # fmt: skip
-    if db == "postgres":
-        pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        if not pg_admin(f"CREATE DATABASE {PG_DB}"):
-            return 1
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
-    log(f"== reports, {db}, {tickets} tickets ({data_dir})")
-    try:
-        command = [sys.executable, __file__, "--child", "--db", db]
-        command += ["--tickets", str(tickets), "--runs", str(runs)]
-        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if db == "postgres":
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    log(f"== reports, {db}, {tickets} tickets")
+    command = [sys.executable, __file__, "--child", "--db", db]
+    command += ["--tickets", str(tickets), "--runs", str(runs)]
+    return run_in_sandbox(command, name="reports", db=db, pg_db=PG_DB)
 
 
 def main() -> int:
@@ -262,16 +225,22 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], action="append")
     parser.add_argument("--tickets", type=int, help="default: 100k SQLite, 1M PostgreSQL")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="10k SQLite, 100k PostgreSQL")
+    parser.add_argument("--smoke", action="store_true", help="1k tickets, 1 run")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.db[0], args.tickets, args.runs)
         return 0
     databases = args.db or ["sqlite", "postgres"]
-    if "postgres" in databases and not pg_admin("SELECT 1"):
+    if "postgres" in databases and not pg_reachable():
         emit({"bench": "skipped", "db": "postgres", "reason": f"not reachable at {PG_ADMIN_URL}"})
         databases = [d for d in databases if d != "postgres"]
     default = {"sqlite": 100_000, "postgres": 1_000_000}
+    if args.quick:
+        default = {"sqlite": 10_000, "postgres": 100_000}
+    if args.smoke:
+        default, args.runs = {"sqlite": 1_000, "postgres": 1_000}, 1
     failed = sum(run_child(db, args.tickets or default[db], args.runs) != 0 for db in databases)
     return 1 if failed else 0
 

@@ -2,6 +2,7 @@
 
     python bench/run.py            SQLite and PostgreSQL (when reachable), 10k and 100k tickets
     python bench/run.py --quick    10k tickets only
+    python bench/run.py --smoke    1k tickets, 3 runs (does every measurement start)
     python bench/run.py --db sqlite --tickets 20000
 
 Each (database, size) runs in a child process with its own data directory
@@ -10,43 +11,35 @@ Each (database, size) runs in a child process with its own data directory
 """
 
 import argparse
-import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("OKNO_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402
+    PG_ADMIN_URL,
+    ROOT,
+    django_setup_and_migrate,
+    emit,
+    log,
+    pg_reachable,
+    run_in_sandbox,
+)
+
 PG_DB = "okno_bench"
-
-
-def emit(record: dict) -> None:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- child: one database, one size ---------------------------------------------
 
 
 def child(db: str, tickets: int, runs: int) -> None:
-    import django
-
-    django.setup()
+    django_setup_and_migrate()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     from bench.generate import generate
     from bench.measure import MEASUREMENTS
 
-    call_command("migrate", interactive=False, verbosity=0)
     log(f"  DEBUG={settings.DEBUG} queries logged so far: {len(connection.queries_log)}")
     began = time.perf_counter()
     ctx = generate(tickets, log=log)
@@ -78,48 +71,17 @@ def child(db: str, tickets: int, runs: int) -> None:
 # --- parent: orchestration ---------------------------------------------------------
 
 
-def pg_admin(sql: str) -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(sql)
-        return True
-    except psycopg.Error as exc:
-        log(f"PostgreSQL: {exc}".strip())
-        return False
-
-
 def run_child(db: str, tickets: int, runs: int) -> int:
-    data_dir = Path(tempfile.mkdtemp(prefix=f"okno-bench-{db}-"))
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        OKNO_DATA_DIR=str(data_dir),
-        OKNO_DEBUG="0",
-        OKNO_LOG_LEVEL="ERROR",
-        DJANGO_SETTINGS_MODULE="okno.settings",
-        PYTHONPATH=str(ROOT),
-    )
-    env.pop("OKNO_QUEUE_IMMEDIATE", None)
-    if db == "postgres":
-        pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        if not pg_admin(f"CREATE DATABASE {PG_DB}"):
-            return 1
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
-    log(f"== {db}, {tickets} tickets ({data_dir})")
-    try:
-        command = [sys.executable, __file__, "--child", "--db", db]
-        command += ["--tickets", str(tickets), "--runs", str(runs)]
-        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if db == "postgres":
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    log(f"== {db}, {tickets} tickets")
+    command = [sys.executable, __file__, "--child", "--db", db]
+    command += ["--tickets", str(tickets), "--runs", str(runs)]
+    return run_in_sandbox(command, name="core", db=db, pg_db=PG_DB)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10k tickets only")
+    parser.add_argument("--smoke", action="store_true", help="1k tickets, 3 runs: does it start")
     parser.add_argument("--db", choices=["sqlite", "postgres"], action="append")
     parser.add_argument("--tickets", type=int, action="append")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement")
@@ -128,9 +90,13 @@ def main() -> int:
     if args.child:
         child(args.db[0], args.tickets[0], args.runs)
         return 0
-    sizes = args.tickets or ([10_000] if args.quick else [10_000, 100_000])
+    if args.smoke:
+        args.runs = min(args.runs, 3)
+    sizes = args.tickets or (
+        [1_000] if args.smoke else [10_000] if args.quick else [10_000, 100_000]
+    )
     databases = args.db or ["sqlite", "postgres"]
-    if "postgres" in databases and not pg_admin("SELECT 1"):
+    if "postgres" in databases and not pg_reachable():
         emit({"bench": "skipped", "db": "postgres", "reason": f"not reachable at {PG_ADMIN_URL}"})
         databases = [d for d in databases if d != "postgres"]
     failed = 0

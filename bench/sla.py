@@ -16,36 +16,30 @@ created and dropped here).
 
 import argparse
 import datetime as dt
-import json
-import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("OKNO_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402
+    PG_ADMIN_URL,
+    ROOT,
+    django_setup_and_migrate,
+    emit,
+    log,
+    pg_reachable,
+    rank,
+    run_in_sandbox,
+)
+
 PG_DB = "okno_bench_sla"
 MSK = ZoneInfo("Europe/Moscow")
 # A Wednesday at 17:00 in Moscow: open tickets were created during the last hour.
 NOW = dt.datetime(2026, 3, 11, 17, 0, tzinfo=MSK)
 LATE = 50  # tickets whose first response is overdue at NOW
-
-
-def emit(record: dict) -> None:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-# --- child -----------------------------------------------------------------------------
 
 
 def generate(count: int):
@@ -105,12 +99,7 @@ def timed_cpu(call) -> tuple[float, float]:
 
 
 def child(db: str, count: int, runs: int) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+    django_setup_and_migrate()
 
     from okno.sla.admin_services import policy_update
     from okno.sla.calendar import add
@@ -140,7 +129,7 @@ def child(db: str, count: int, runs: int) -> None:
         samples.append(time.perf_counter() - began)
     emit({"bench": "sla_due_time", **base, "runs": len(samples),
           "median_ms": round(statistics.median(samples) * 1000, 4),
-          "p99_ms": round(sorted(samples)[int(len(samples) * 0.99)] * 1000, 4),
+          "p99_ms": round(rank(samples, 0.99) * 1000, 4),
           "target_ms": 1})  # fmt: skip
 
     # The periodic check: first the one that announces the LATE breaches, then the
@@ -170,57 +159,30 @@ def child(db: str, count: int, runs: int) -> None:
 # --- parent ----------------------------------------------------------------------------
 
 
-def pg_admin(sql: str) -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(sql)
-        return True
-    except psycopg.Error as exc:
-        log(f"PostgreSQL: {exc}".strip())
-        return False
-
-
 def run_child(db: str, tickets: int, runs: int) -> int:
-    data_dir = Path(tempfile.mkdtemp(prefix=f"okno-bench-sla-{db}-"))
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        OKNO_DATA_DIR=str(data_dir),
-        OKNO_DEBUG="0",
-        OKNO_LOG_LEVEL="ERROR",
-        DJANGO_SETTINGS_MODULE="okno.settings",
-        PYTHONPATH=str(ROOT),
-    )
-    env.pop("OKNO_QUEUE_IMMEDIATE", None)
-    if db == "postgres":
-        pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        if not pg_admin(f"CREATE DATABASE {PG_DB}"):
-            return 1
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
-    log(f"== sla, {db}, {tickets} tickets ({data_dir})")
-    try:
-        command = [sys.executable, __file__, "--child", "--db", db]
-        command += ["--tickets", str(tickets), "--runs", str(runs)]
-        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if db == "postgres":
-            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    log(f"== sla, {db}, {tickets} tickets")
+    command = [sys.executable, __file__, "--child", "--db", db]
+    command += ["--tickets", str(tickets), "--runs", str(runs)]
+    return run_in_sandbox(command, name="sla", db=db, pg_db=PG_DB)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], action="append")
-    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--tickets", type=int, help="default 100k (--quick 10k, --smoke 1k)")
+    parser.add_argument("--quick", action="store_true", help="10k tickets")
+    parser.add_argument("--smoke", action="store_true", help="1k tickets, 3 runs")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.db[0], args.tickets, args.runs)
         return 0
+    if args.smoke:
+        args.runs = min(args.runs, 3)
+    args.tickets = args.tickets or (1_000 if args.smoke else 10_000 if args.quick else 100_000)
     databases = args.db or ["sqlite", "postgres"]
-    if "postgres" in databases and not pg_admin("SELECT 1"):
+    if "postgres" in databases and not pg_reachable():
         emit({"bench": "skipped", "db": "postgres", "reason": f"not reachable at {PG_ADMIN_URL}"})
         databases = [d for d in databases if d != "postgres"]
     failed = sum(run_child(db, args.tickets, args.runs) != 0 for db in databases)
