@@ -11,9 +11,6 @@ Numbers stay numbers.
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
-
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 
@@ -50,6 +47,11 @@ def to_csv(header: list, rows) -> bytes:
 
 
 def to_xlsx(header: list, rows, title: str = "Report") -> bytes:
+    # Imported here: openpyxl costs ~0.4 s at start-up, and every process (the mail
+    # pipe included) loads this module through the task registry.
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import TYPE_STRING
+
     book = Workbook(write_only=False)
     sheet = book.active
     sheet.title = safe_text(title)[:31] or "Report"
