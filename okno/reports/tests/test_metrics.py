@@ -95,3 +95,17 @@ def test_sla_achieved_percent_from_clocks(week):
     assert totals["sla_achieved_percent"] == 50.0
     # Refreshing moved no daily counter: the difference of identical facts is zero.
     assert metrics.dashboard(week.filters)["series"]["created"] == [2, 1, 0, 0, 0, 0, 0]
+
+
+def test_csat_reaches_the_agent_and_organization_tables(week):
+    from okno.reports.csat import csat_rate
+
+    week.t1.refresh_from_db()
+    week.t2.refresh_from_db()
+    csat_rate(ticket=week.t1, contact=week.customer_acme, score=1, scale="good_bad")
+    csat_rate(ticket=week.t2, contact=week.customer_globex, score=2, scale="one_to_five")
+    agents = {r["agent"]: r for r in metrics.agents(week.filters)}
+    assert agents["Anna Agent"]["csat_percent"] == 100.0
+    assert agents["Boris Billing"]["csat_percent"] == 0.0
+    orgs = {r["name"]: r for r in metrics.organizations(week.filters)}
+    assert orgs["Acme"]["csat_percent"] == 100.0 and orgs["Globex"]["csat_percent"] == 0.0
