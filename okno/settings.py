@@ -216,7 +216,15 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- mail -------------------------------------------------------------------------
-EMAIL_BACKEND = env("OKNO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Until an SMTP server is configured, mail is written to files under var/mail/: a
+# demo or a trial never sends to real addresses, and a magic link can be read there.
+EMAIL_BACKEND = env(
+    "OKNO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env("OKNO_SMTP_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = DATA_DIR / "mail"
 EMAIL_HOST = env("OKNO_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(env("OKNO_SMTP_PORT", "25"))
 EMAIL_HOST_USER = env("OKNO_SMTP_USER", "")
