@@ -129,8 +129,9 @@ def contact_merge(*, source: Contact, target: Contact, actor) -> Contact:
     Ticket.objects.filter(contact=source).update(contact=target)
     Message.objects.filter(author_contact=source).update(author_contact=target)
     through = Ticket.followers.through
-    for ticket_id in through.objects.filter(contact=source).values_list("ticket_id", flat=True):
-        through.objects.get_or_create(ticket_id=ticket_id, contact=target)
+    followed = set(through.objects.filter(contact=source).values_list("ticket_id", flat=True))
+    followed -= set(through.objects.filter(contact=target).values_list("ticket_id", flat=True))
+    through.objects.bulk_create([through(ticket_id=t, contact=target) for t in followed])
     through.objects.filter(contact=source).delete()
     for field in ("name", "email", "phone", "notes", "timezone"):
         if not getattr(target, field) and getattr(source, field):
