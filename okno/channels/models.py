@@ -124,6 +124,13 @@ class InboundEnvelope(models.Model):
     mailbox = models.ForeignKey(
         Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="envelopes"
     )
+    connector = models.ForeignKey(
+        "okno_channels.Connector",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="envelopes",
+    )
     # The exact bytes; very large items go to file storage instead (raw_file).
     raw = models.BinaryField(blank=True, default=b"")
     raw_file = models.FileField(upload_to=envelope_raw_path, max_length=255, blank=True)
@@ -154,6 +161,8 @@ class InboundEnvelope(models.Model):
             models.Index(fields=["state", "received_at"], name="envelope_state_received"),
             # The per-sender rate limit counts recent envelopes of one sender.
             models.Index(fields=["sender", "received_at"], name="envelope_sender_received"),
+            # A connector's inbox drains in arrival order.
+            models.Index(fields=["connector", "state", "id"], name="envelope_connector_state"),
         ]
 
     def __str__(self):
@@ -232,4 +241,5 @@ class EmailSenderRule(models.Model):
         super().save(*args, **kwargs)
 
 
+from okno.channels.models_messaging import *  # noqa: E402, F403
 from okno.channels.models_outbound import *  # noqa: E402, F403

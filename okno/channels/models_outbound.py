@@ -40,6 +40,15 @@ class Delivery(models.Model):
     mailbox = models.ForeignKey(
         "okno_channels.Mailbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Messenger replies: the connector and chat they go out through (`to` holds the
+    # chat id); email deliveries leave both empty.
+    connector = models.ForeignKey(
+        "okno_channels.Connector",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
     # Frozen when the delivery is made, so a retry goes to the same people.
     to = models.JSONField(default=list)
     cc = models.JSONField(default=list, blank=True)
