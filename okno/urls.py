@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("api/v1/", include("okno.api.urls")),
     path("portal/", include("okno.portal.urls")),
+    path("hooks/", include("okno.channels.messengers.urls")),  # messenger webhooks
     path("settings/channels/", include("okno.channels.urls")),
     path("settings/sla/", include("okno.sla.urls")),
     path("settings/webhooks/", include("okno.webhooks.urls")),

@@ -41,4 +41,5 @@ def poll_mailbox(mailbox_id: int) -> None:
 
 # Outbound delivery tasks live in their own package; importing them here registers
 # them wherever the app's tasks are discovered (okno.core autodiscovers "tasks").
+from okno.channels.messengers import tasks as _messenger_tasks  # noqa: E402, F401
 from okno.channels.outbound import tasks as _outbound_tasks  # noqa: E402, F401

@@ -112,3 +112,24 @@ class Identity(models.Model):
 
     def __str__(self):
         return f"{self.kind}:{self.value}"
+
+
+class MergeSuggestion(models.Model):
+    """Two contacts that look like one person (the same phone or email seen on both),
+    for an agent to merge or dismiss."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    reason_kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    reason_value = models.CharField(max_length=254)
+    dismissed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "other"], name="merge_suggestion_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.contact_id} ~ {self.other_id} ({self.reason_kind}:{self.reason_value})"

@@ -6,7 +6,14 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from okno.contacts.models import Contact, Identity, IdentityKind, Organization, OrganizationDomain
+from okno.contacts.models import (
+    Contact,
+    Identity,
+    IdentityKind,
+    MergeSuggestion,
+    Organization,
+    OrganizationDomain,
+)
 from okno.core.errors import ValidationFailed
 
 
@@ -114,6 +121,47 @@ def contact_add_identity(*, contact: Contact, kind: str, value: str) -> Identity
         contact.phone = value
         contact.save(update_fields=["phone"])
     return identity
+
+
+# Kinds whose values are phone numbers: one seen as another suggests the same person.
+PHONE_KINDS = (IdentityKind.PHONE, IdentityKind.WHATSAPP, IdentityKind.VIBER)
+
+
+def identity_seen(*, contact: Contact, kind: str, value: str) -> Identity | None:
+    """A channel saw `contact` use this address (a phone shared in a messenger, an
+    email left in the chat). A free address joins the contact; one that belongs to
+    somebody else becomes a merge suggestion instead (merging is a person's call).
+    Returns the contact's identity, or None when it is another's or invalid."""
+    try:
+        value = normalize_identity(kind, value)
+    except ValidationFailed:
+        return None
+    if not value:
+        return None
+    owner = Identity.objects.filter(kind=kind, value=value).first()
+    if owner is None:
+        identity = contact_add_identity(contact=contact, kind=kind, value=value)
+    elif owner.contact_id == contact.pk:
+        identity = owner
+    else:
+        suggest_merge(contact=contact, other_id=owner.contact_id, kind=kind, value=value)
+        return None
+    if kind in PHONE_KINDS:  # the same number under another kind (WhatsApp vs phone)
+        twins = Identity.objects.filter(kind__in=PHONE_KINDS, value=value).exclude(contact=contact)
+        for twin in twins.values_list("contact_id", flat=True).distinct():
+            suggest_merge(contact=contact, other_id=twin, kind=kind, value=value)
+    return identity
+
+
+def suggest_merge(*, contact: Contact, other_id: int, kind: str, value: str) -> None:
+    if other_id == contact.pk:
+        return
+    first, second = sorted((contact.pk, other_id))
+    MergeSuggestion.objects.get_or_create(
+        contact_id=first,
+        other_id=second,
+        defaults={"reason_kind": kind, "reason_value": value[:254]},
+    )
 
 
 @transaction.atomic

@@ -141,6 +141,7 @@ class Channel(models.TextChoices):
     VIBER = "viber", _("Viber")
     VK = "vk", _("VK")
     CHAT = "chat", _("Web chat")
+    CUSTOM = "custom", _("Custom channel")
 
 
 class Ticket(models.Model):

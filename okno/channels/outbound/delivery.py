@@ -56,7 +56,19 @@ from okno.tickets.services.events import record_event
 
 log = logging.getLogger("okno.channels.outbound")
 
-ADAPTERS = {"email": "okno.channels.outbound.email.send"}
+# Replies on messenger channels go to the customer's chat there, not by email.
+MESSENGER_CHANNELS = {
+    Channel.TELEGRAM,
+    Channel.WHATSAPP,
+    Channel.VIBER,
+    Channel.VK,
+    Channel.CHAT,
+    Channel.CUSTOM,
+}
+ADAPTERS = {
+    "email": "okno.channels.outbound.email.send",
+    **{kind: "okno.channels.messengers.outbound.send" for kind in MESSENGER_CHANNELS},
+}
 # Waits after each failed try: about 23 hours in all, then the delivery fails.
 BACKOFF = [dt.timedelta(minutes=m) for m in (1, 5, 15, 60, 120, 240, 480, 480)]
 MAX_ATTEMPTS = len(BACKOFF) + 1
@@ -64,8 +76,6 @@ STALE_CLAIM = dt.timedelta(minutes=15)
 OVERDUE = dt.timedelta(minutes=5)
 OUTBOUND_ACTOR = SystemActor(label="email")
 
-# Tickets from messengers are answered by their own adapters, not by email.
-MESSENGER_CHANNELS = {Channel.TELEGRAM, Channel.WHATSAPP, Channel.VIBER, Channel.VK, Channel.CHAT}
 ACKNOWLEDGED_CHANNELS = {Channel.EMAIL, Channel.PORTAL}
 # Addresses that never read mail; an acknowledgement to them only makes noise.
 MACHINE_LOCAL_PARTS = {
@@ -168,8 +178,12 @@ def delivery_for_reply(message: Message) -> Delivery | None:
     ):
         return None  # internal notes and customers' own messages never go out
     ticket = message.ticket
-    if message.channel in MESSENGER_CHANNELS or ticket.is_deleted:
+    if ticket.is_deleted:
         return None
+    if message.channel in MESSENGER_CHANNELS:
+        from okno.channels.messengers.outbound import delivery_for_messenger_reply
+
+        return delivery_for_messenger_reply(message)
     to, cc = reply_recipients(ticket)
     if not to:
         return None
@@ -282,7 +296,10 @@ def _record(delivery: Delivery, error: DeliveryError | None) -> None:
         if status == DeliveryStatus.SENT:
             delivery.sent_at = now
         if status == DeliveryStatus.RETRYING:
-            delivery.next_attempt_at = now + BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
+            wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
+            if error.retry_after:  # the provider said how long to wait (a rate limit)
+                wait = max(wait, dt.timedelta(seconds=error.retry_after))
+            delivery.next_attempt_at = now + wait
         delivery.save()
         if delivery.message_id is not None:
             Message.objects.filter(pk=delivery.message_id).update(

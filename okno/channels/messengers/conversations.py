@@ -1,0 +1,128 @@
+"""A customer message from a messenger, placed in its conversation and ticket.
+
+The rule: a message joins the ticket its chat is on while that ticket is open; a
+solved one reopens within the connector's reopen window; after that, or once the
+ticket is closed, the message opens a new ticket, linked to the old one as a
+follow-up. A chat with no ticket yet joins the contact's open ticket from the same
+channel, if there is one.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from okno.channels.messengers.types import InboundMessage
+from okno.channels.models import Connector, Conversation
+from okno.contacts.models import Contact
+from okno.contacts.services import PHONE_KINDS, contact_get_or_create, identity_seen
+from okno.tickets.models import LinkKind, Message, StatusCategory, Ticket
+from okno.tickets.services import AttachmentInput, ticket_link, ticket_reply
+from okno.tickets.services.lifecycle import ticket_open
+
+SUBJECT_LENGTH = 80
+OPEN_STATES = (
+    StatusCategory.NEW,
+    StatusCategory.OPEN,
+    StatusCategory.PENDING,
+    StatusCategory.ON_HOLD,
+)
+
+
+def receive_message(
+    *, connector: Connector, inbound: InboundMessage, attachments: list[AttachmentInput]
+) -> tuple[Ticket, Message, bool]:
+    """(ticket, message, whether the ticket is new). Runs inside the caller's
+    transaction."""
+    contact, new_contact = contact_get_or_create(
+        kind=inbound.identity_kind,
+        value=inbound.identity_value,
+        name=inbound.name,
+        language=inbound.language or None,
+    )
+    if new_contact and inbound.identity_kind in PHONE_KINDS:  # a known phone, new app?
+        identity_seen(contact=contact, kind=inbound.identity_kind, value=inbound.identity_value)
+    for kind, value in inbound.extra_identities:
+        identity_seen(contact=contact, kind=kind, value=value)
+    conversation = _conversation(connector, inbound.chat_id, contact)
+    now = timezone.now()
+    ticket = current_ticket(conversation, now)
+    created = ticket is None
+    text = inbound.text.strip()
+    if ticket is not None:
+        message = ticket_reply(
+            ticket=ticket,
+            actor=contact,
+            body_text=text,
+            attachments=attachments,
+            channel=connector.kind,
+            external_id=inbound.external_id,
+        )
+    else:
+        ticket, message = ticket_open(
+            actor=contact,
+            subject=subject_for(text, connector, contact),
+            body_text=text,
+            group=connector.group,
+            channel=connector.kind,
+            attachments=attachments,
+            external_id=inbound.external_id,
+        )
+        if conversation.ticket_id and conversation.ticket_id != ticket.number:
+            ticket_link(
+                source=ticket, target=conversation.ticket, actor=contact, kind=LinkKind.FOLLOW_UP
+            )
+    conversation.ticket = ticket
+    conversation.contact = contact
+    conversation.last_inbound_at = now
+    conversation.blocked = False  # writing to us again means the chat works again
+    conversation.save(update_fields=["ticket", "contact", "last_inbound_at", "blocked"])
+    return ticket, message, created
+
+
+def _conversation(connector: Connector, chat_id: str, contact: Contact) -> Conversation:
+    conversation, _created = Conversation.objects.select_related("ticket").get_or_create(
+        connector=connector, external_id=str(chat_id)[:200], defaults={"contact": contact}
+    )
+    return conversation
+
+
+def _followed(ticket: Ticket | None) -> Ticket | None:
+    """A merged ticket's messages go to the ticket it was merged into."""
+    seen = 0
+    while ticket is not None and ticket.merged_into_id and seen < 10:
+        ticket = Ticket.objects.filter(number=ticket.merged_into_id).first()
+        seen += 1
+    return ticket
+
+
+def current_ticket(conversation: Conversation, now: dt.datetime) -> Ticket | None:
+    """The ticket a new message in this chat joins, or None for a new ticket."""
+    ticket = _followed(conversation.ticket)
+    if ticket is None:
+        ticket = (
+            Ticket.objects.filter(
+                contact=conversation.contact,
+                channel=conversation.connector.kind,
+                state__in=OPEN_STATES,
+                is_deleted=False,
+                merged_into__isnull=True,
+            )
+            .order_by("-updated_at")
+            .first()
+        )
+    if ticket is None or ticket.is_deleted or ticket.state == StatusCategory.CLOSED:
+        return None
+    if ticket.state == StatusCategory.SOLVED:
+        window = dt.timedelta(hours=conversation.connector.reopen_window_hours)
+        if ticket.solved_at is None or now - ticket.solved_at > window:
+            return None
+    return ticket
+
+
+def subject_for(text: str, connector: Connector, contact: Contact) -> str:
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first_line:
+        return f"{connector.get_kind_display()}: {contact.display_name}"
+    if len(first_line) > SUBJECT_LENGTH:
+        first_line = first_line[: SUBJECT_LENGTH - 1].rstrip() + "…"
+    return first_line
