@@ -99,6 +99,8 @@ def process_envelope(envelope_id: int) -> InboundEnvelope | None:
     try:
         adapter = adapter_for(envelope.channel)
         raw = envelope.raw_bytes()
+        if adapter.process is not None:
+            return _process_own(adapter, connector, envelope_id, raw)
         inbound = adapter.parse(connector, raw)
         attachments = []
         if inbound is not None:  # downloads happen before any row is locked
@@ -136,6 +138,20 @@ def process_envelope(envelope_id: int) -> InboundEnvelope | None:
         except DatabaseError:  # the database went away: it stays "received" for the sweep
             log.exception("could not mark envelope %s failed", envelope_id)
         return InboundEnvelope.objects.filter(pk=envelope_id).first()
+
+
+def _process_own(adapter, connector: Connector, envelope_id: int, raw: bytes):
+    """An adapter that does its own processing (see Adapter.process); exceptions go to
+    the caller, which marks the envelope failed for the sweep."""
+    with transaction.atomic():
+        locked = InboundEnvelope.objects.select_for_update().get(pk=envelope_id)
+        if locked.state not in (EnvelopeState.RECEIVED, EnvelopeState.FAILED):
+            return locked
+        ticket, message, created = adapter.process(connector, raw)
+        state = EnvelopeState.PROCESSED if ticket is not None else EnvelopeState.IGNORED
+        _finish(locked, state, ticket=ticket, message=message, created=created)
+        Connector.objects.filter(pk=connector.pk).update(last_activity_at=timezone.now())
+    return locked
 
 
 def _finish(envelope, state, *, reason="", ticket=None, message=None, created=False) -> None:

@@ -89,6 +89,12 @@ class Adapter:
     def on_processed(self, connector, item: bytes, result) -> None:
         """After a stored item became a message (e.g. delivery receipts); optional."""
 
+    # An adapter whose items are not customer messages (telephony call events) sets
+    # `process(connector, item) -> (ticket | None, message | None, created)`: the
+    # pipeline then calls it instead of parse / receive_message, inside the stored
+    # envelope's transaction (row locked), and records what it returns.
+    process = None
+
 
 def register(adapter: Adapter) -> Adapter:
     _ADAPTERS[adapter.kind] = adapter
@@ -107,7 +113,7 @@ def adapter_for(kind: str) -> Adapter:
 def _load() -> None:
     from django.utils.module_loading import import_string
 
-    for kind in ("telegram", "whatsapp", "viber", "vk", "custom", "chat"):
+    for kind in ("telegram", "whatsapp", "viber", "vk", "custom", "chat", "phone"):
         try:
             import_string(f"okno.channels.messengers.{kind}.ADAPTER")
         except ImportError:
