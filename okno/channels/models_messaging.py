@@ -13,7 +13,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Connector", "ConnectorKind", "Conversation", "new_connector_key"]
+__all__ = [
+    "Connector",
+    "ConnectorKind",
+    "Conversation",
+    "new_connector_key",
+    "new_connector_secret",
+]
 
 
 class ConnectorKind(models.TextChoices):
