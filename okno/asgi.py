@@ -12,13 +12,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from okno.channels.messengers.chat_consumers import OriginRouter  # noqa: E402
 from okno.core.routing import websocket_urlpatterns  # noqa: E402
 
+sockets = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
 application = ProtocolTypeRouter(
     {
         "http": django_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # The chat widget's socket comes from customers' sites: it checks its own
+        # connector's allowed origins (chat_consumers.py) instead of ALLOWED_HOSTS.
+        "websocket": OriginRouter(AllowedHostsOriginValidator(sockets), sockets),
     }
 )

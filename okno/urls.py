@@ -4,6 +4,7 @@ urlpatterns = [
     path("api/v1/", include("okno.api.urls")),
     path("portal/", include("okno.portal.urls")),
     path("hooks/", include("okno.channels.messengers.urls")),  # messenger webhooks
+    path("chat/", include("okno.channels.messengers.chat_views")),  # live chat widget
     path("settings/channels/", include("okno.channels.urls")),
     path("settings/sla/", include("okno.sla.urls")),
     path("settings/webhooks/", include("okno.webhooks.urls")),
