@@ -215,8 +215,14 @@ class Deflection(models.Model):
 
 
 class KbImage(models.Model):
-    """An image uploaded for articles, referenced from Markdown as /kb/images/<id>/<name>."""
+    """An image uploaded for articles, referenced from Markdown as /kb/images/<key>/<name>.
 
+    Anyone with the address may fetch it (public articles show it to visitors), so the
+    address carries a random key rather than the id: a screenshot in an internal
+    article cannot be found by counting.
+    """
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     file = models.FileField(upload_to="kb/%Y/%m/")
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)

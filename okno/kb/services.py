@@ -486,16 +486,35 @@ def deflection_record(
 # --- images ----------------------------------------------------------------------------
 
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+IMAGE_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+}
 MAX_IMAGE_SIZE = 10 * 1024 * 1024
 
 
+def _image_name(filename: str, content_type: str) -> str:
+    """A readable ASCII file name with the extension of what the bytes really are."""
+    stem = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return f"{slugify(stem)[:60] or 'image'}.{IMAGE_EXTENSIONS[content_type]}"
+
+
 def image_upload(*, actor, uploaded_file) -> KbImage:
-    """Store an image for articles; only raster formats (an SVG can carry script)."""
+    """Store an image for articles.
+
+    The type comes from the bytes (the browser's claim and the file name are ignored)
+    and only raster formats are kept: an SVG or HTML file could carry script.
+    """
     import filetype
 
     _require_writer(actor)
     if uploaded_file.size > MAX_IMAGE_SIZE:
-        raise ValidationFailed(_("The image is too large."), field="file")
+        raise ValidationFailed(
+            _("The image is larger than %(n)d MB.") % {"n": MAX_IMAGE_SIZE // (1024 * 1024)},
+            field="file",
+        )
     head = uploaded_file.read(2048)
     uploaded_file.seek(0)
     kind = filetype.guess(head)
@@ -505,7 +524,8 @@ def image_upload(*, actor, uploaded_file) -> KbImage:
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
     uploaded_file.seek(0)
-    name = (uploaded_file.name or "image").rsplit("/", 1)[-1][:200]
+    name = _image_name(uploaded_file.name, kind.mime)
+    uploaded_file.name = name  # the stored file's name too: nothing of the upload's own
     return KbImage.objects.create(
         file=uploaded_file,
         name=name,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from okno.kb.views import agent, branding, stats, ticket
+from okno.kb.views import agent, branding, images, stats, ticket
 
 app_name = "kb_admin"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("new/", agent.article_new, name="new"),
     path("preview/", agent.article_preview, name="preview"),
     path("stats/", stats.stats, name="stats"),
+    path("images/", images.image_upload, name="image_upload"),
+    path("images/<uuid:key>/<str:name>", images.image, name="image"),
     path("branding/", branding.branding_edit, name="branding"),
     path("ticket/<int:number>/suggestions/", ticket.ticket_suggestions, name="ticket_suggestions"),
     path("<int:pk>/", agent.article_edit, name="edit"),

@@ -98,6 +98,7 @@ def _editor(request, form, article=None, status=200):
             else []
         ),
         "can_write": selectors.can_write_kb(request.user),
+        "max_image_mb": services.MAX_IMAGE_SIZE // (1024 * 1024),
     }
     return render(request, "kb/agent/editor.html", context, status=status)
 
