@@ -27,10 +27,14 @@ class Command(BaseCommand):
             call_command("demo")
         consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
         consumer.start()  # worker + scheduler threads; uvicorn owns the main thread
+        from okno.channels.messengers.telegram_poll import start_telegram_supervisor
+
+        telegram = start_telegram_supervisor()  # Telegram long polling, in threads
         self.stdout.write(f"Okno is running at http://{host}:{port}/  (Ctrl+C to stop)")
         try:
             uvicorn.run(
                 "okno.asgi:application", host=host, port=port, log_level="warning", lifespan="off"
             )
         finally:
+            telegram.stop()
             consumer.stop(graceful=True)
