@@ -1,6 +1,6 @@
-"""/settings/channels/…: mailboxes and failed inbound messages."""
+"""/settings/channels/…: mailboxes, failed inbound messages, messenger connectors."""
 
-from django.urls import path
+from django.urls import include, path
 
 from okno.channels import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("mailboxes/<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
     path("failed/", views.failed_list, name="failed"),
     path("failed/<int:pk>/retry/", views.envelope_retry, name="retry"),
+    path("connectors/", include("okno.channels.messengers.admin_views")),
 ]
