@@ -4,10 +4,11 @@
    becomes an `InboundEnvelope` keyed "<kind>:<connector>:<provider id>". A repeated
    key is a duplicate delivery and is dropped by the unique constraint.
 2. Drain (in the worker): a connector's received envelopes are processed in arrival
-   order, each in its own transaction holding the envelope's row lock: parse, fetch
-   media (network, before the transaction), hand the message to `conversations`, mark
-   processed. A failure leaves the envelope "failed" with the error; the sweep retries
-   it with a growing wait, up to MAX_ATTEMPTS.
+   order: parsed and their media fetched (network, before any transaction), then in
+   batches under the envelopes' row locks, each message in its own savepoint, handed
+   to `conversations` (or to the adapter's own `process`) and marked processed. A
+   failure leaves that envelope "failed" with the error; the sweep retries it with a
+   growing wait, up to MAX_ATTEMPTS.
 """
 
 import datetime as dt
@@ -21,12 +22,14 @@ from django.utils import timezone
 from okno.channels.messengers.conversations import receive_message
 from okno.channels.messengers.types import adapter_for
 from okno.channels.models import Connector, EnvelopeState, InboundEnvelope
+from okno.core.events import batched_dispatch
 from okno.tickets.services import AttachmentInput
 
 log = logging.getLogger("okno.channels.messengers")
 
 MAX_ATTEMPTS = 6
 DRAIN_BATCH = 200
+TRANSACTION_BATCH = 25
 LOST_AFTER = dt.timedelta(minutes=2)  # a received envelope no task picked up
 
 
@@ -80,78 +83,107 @@ def store_rejected(connector: Connector, body: bytes, reason: str) -> None:
 
 
 def drain(connector_id: int, limit: int = DRAIN_BATCH) -> int:
-    """Process a connector's waiting envelopes in arrival order; how many were taken."""
-    ids = list(
+    """Process a connector's waiting envelopes in arrival order; how many were taken.
+
+    They go TRANSACTION_BATCH to a transaction, each in a savepoint of its own, so a
+    busy chat costs one commit per batch instead of one per message; ticket events
+    are queued in batches too (see okno.core.events.batched_dispatch)."""
+    envelopes = list(
         InboundEnvelope.objects.filter(connector_id=connector_id, state=EnvelopeState.RECEIVED)
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
+        .select_related("connector")
+        .order_by("id")[:limit]
     )
-    for envelope_id in ids:
-        process_envelope(envelope_id)
-    return len(ids)
+    with batched_dispatch():
+        for start in range(0, len(envelopes), TRANSACTION_BATCH):
+            _process_batch(envelopes[start : start + TRANSACTION_BATCH])
+    return len(envelopes)
 
 
 def process_envelope(envelope_id: int) -> InboundEnvelope | None:
+    """Process one envelope (a retry, or one the sweep found); gives it back."""
     envelope = InboundEnvelope.objects.select_related("connector").filter(pk=envelope_id).first()
     if envelope is None or envelope.state not in (EnvelopeState.RECEIVED, EnvelopeState.FAILED):
         return envelope
-    connector = envelope.connector
-    try:
-        adapter = adapter_for(envelope.channel)
-        raw = envelope.raw_bytes()
-        if adapter.process is not None:
-            return _process_own(adapter, connector, envelope_id, raw)
-        inbound = adapter.parse(connector, raw)
-        attachments = []
-        if inbound is not None:  # downloads happen before any row is locked
-            for media in inbound.media:
-                media = media if media.data is not None else adapter.fetch_media(connector, media)
-                attachments.append(
-                    AttachmentInput(
-                        filename=media.filename,
-                        content_type=media.content_type,
-                        data=media.data or b"",
-                    )
-                )
-        with transaction.atomic():
-            locked = InboundEnvelope.objects.select_for_update().get(pk=envelope_id)
-            if locked.state not in (EnvelopeState.RECEIVED, EnvelopeState.FAILED):
-                return locked
-            if inbound is None:
-                _finish(locked, EnvelopeState.IGNORED, reason="no customer message")
-                return locked
-            ticket, message, created = receive_message(
-                connector=connector, inbound=inbound, attachments=attachments
+    _process_batch([envelope], states=(EnvelopeState.RECEIVED, EnvelopeState.FAILED))
+    return InboundEnvelope.objects.filter(pk=envelope_id).first()
+
+
+def _prepare(envelope: InboundEnvelope):
+    """Parse and download, before any row is locked: (adapter, raw, message, files)."""
+    adapter = adapter_for(envelope.channel)
+    raw = envelope.raw_bytes()
+    if adapter.process is not None:  # the adapter does its own processing
+        return adapter, raw, None, []
+    inbound = adapter.parse(envelope.connector, raw)
+    attachments = []
+    for media in inbound.media if inbound is not None else ():
+        if media.data is None:
+            media = adapter.fetch_media(envelope.connector, media)
+        attachments.append(
+            AttachmentInput(
+                filename=media.filename, content_type=media.content_type, data=media.data or b""
             )
-            _finish(
-                locked, EnvelopeState.PROCESSED, ticket=ticket, message=message, created=created
-            )
-            Connector.objects.filter(pk=connector.pk).update(last_activity_at=timezone.now())
-        return locked
-    except Exception as exc:
-        log.warning("inbound %s envelope %s failed: %s", envelope.channel, envelope_id, exc)
-        error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+        )
+    return adapter, raw, inbound, attachments
+
+
+def _process_batch(envelopes: list[InboundEnvelope], states=(EnvelopeState.RECEIVED,)) -> None:
+    prepared = {}
+    for envelope in envelopes:
         try:
-            InboundEnvelope.objects.filter(pk=envelope_id).update(
-                state=EnvelopeState.FAILED, error=error[:10000], attempts=F("attempts") + 1
+            prepared[envelope.pk] = _prepare(envelope)
+        except Exception as exc:
+            prepared[envelope.pk] = exc
+    try:
+        with transaction.atomic():
+            # Taken by nobody else meanwhile (a twin drain, the sweep): lock and re-check.
+            live = set(
+                InboundEnvelope.objects.select_for_update()
+                .filter(pk__in=[e.pk for e in envelopes], state__in=states)
+                .values_list("pk", flat=True)
             )
-        except DatabaseError:  # the database went away: it stays "received" for the sweep
-            log.exception("could not mark envelope %s failed", envelope_id)
-        return InboundEnvelope.objects.filter(pk=envelope_id).first()
+            for envelope in envelopes:
+                if envelope.pk in live:
+                    _process_one(envelope, prepared[envelope.pk])
+            if live:
+                Connector.objects.filter(pk=envelopes[0].connector_id).update(
+                    last_activity_at=timezone.now()
+                )
+    except DatabaseError:  # the database went away: they stay as they were, for the sweep
+        log.exception("inbound batch of %s envelopes could not be processed", len(envelopes))
 
 
-def _process_own(adapter, connector: Connector, envelope_id: int, raw: bytes):
-    """An adapter that does its own processing (see Adapter.process); exceptions go to
-    the caller, which marks the envelope failed for the sweep."""
-    with transaction.atomic():
-        locked = InboundEnvelope.objects.select_for_update().get(pk=envelope_id)
-        if locked.state not in (EnvelopeState.RECEIVED, EnvelopeState.FAILED):
-            return locked
-        ticket, message, created = adapter.process(connector, raw)
-        state = EnvelopeState.PROCESSED if ticket is not None else EnvelopeState.IGNORED
-        _finish(locked, state, ticket=ticket, message=message, created=created)
-        Connector.objects.filter(pk=connector.pk).update(last_activity_at=timezone.now())
-    return locked
+def _process_one(envelope: InboundEnvelope, prepared) -> None:
+    try:
+        if isinstance(prepared, Exception):
+            raise prepared
+        adapter, raw, inbound, attachments = prepared
+        with transaction.atomic():  # a savepoint: a failure undoes this message only
+            if adapter.process is not None:
+                result = adapter.process(envelope.connector, raw)
+            elif inbound is not None:
+                result = receive_message(
+                    connector=envelope.connector, inbound=inbound, attachments=attachments
+                )
+            else:
+                result = None
+            if result is None:
+                _finish(envelope, EnvelopeState.IGNORED, reason="no customer message")
+            else:
+                ticket, message, created = result
+                _finish(
+                    envelope,
+                    EnvelopeState.PROCESSED,
+                    ticket=ticket,
+                    message=message,
+                    created=created,
+                )
+    except Exception as exc:
+        log.warning("inbound %s envelope %s failed: %s", envelope.channel, envelope.pk, exc)
+        error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+        InboundEnvelope.objects.filter(pk=envelope.pk).update(
+            state=EnvelopeState.FAILED, error=error[:10000], attempts=F("attempts") + 1
+        )
 
 
 def _finish(envelope, state, *, reason="", ticket=None, message=None, created=False) -> None:

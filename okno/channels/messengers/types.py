@@ -90,9 +90,9 @@ class Adapter:
         """After a stored item became a message (e.g. delivery receipts); optional."""
 
     # An adapter whose items are not customer messages (telephony call events) sets
-    # `process(connector, item) -> (ticket | None, message | None, created)`: the
-    # pipeline then calls it instead of parse / receive_message, inside the stored
-    # envelope's transaction (row locked), and records what it returns.
+    # `process(connector, item) -> (ticket | None, message | None, created) | None`:
+    # the pipeline then calls it instead of parse / receive_message, inside the stored
+    # envelope's transaction (row locked), and records what it returns (None: ignored).
     process = None
 
 
@@ -102,7 +102,7 @@ def register(adapter: Adapter) -> Adapter:
 
 
 def adapter_for(kind: str) -> Adapter:
-    if not _ADAPTERS:
+    if kind not in _ADAPTERS:  # a module imported directly may have registered alone
         _load()
     try:
         return _ADAPTERS[kind]
