@@ -13,12 +13,18 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from okno.contacts.models import Contact, Identity, Organization, OrganizationDomain
-from okno.tickets.models import Ticket
+from okno.tickets.models import StatusCategory, Ticket
 from okno.tickets.permissions import visible_tickets
 
 PAGE_SIZE = 50
 RELATED_TICKETS = 50
 MEMBERS_SHOWN = 100
+OPEN_STATES = (
+    StatusCategory.NEW,
+    StatusCategory.OPEN,
+    StatusCategory.PENDING,
+    StatusCategory.ON_HOLD,
+)
 
 
 @dataclass
@@ -92,6 +98,16 @@ def tickets_for_viewer(viewer, **filters) -> list[Ticket]:
         .filter(**filters)
         .select_related("status", "assignee", "contact")
         .order_by("-created_at", "-number")[:RELATED_TICKETS]
+    )
+
+
+def open_tickets_for_viewer(viewer, contact: Contact, limit: int = 10) -> list[Ticket]:
+    """A contact's open tickets the viewer may see, most recently active first."""
+    return list(
+        visible_tickets(viewer)
+        .filter(contact=contact, state__in=OPEN_STATES, is_deleted=False)
+        .select_related("status")
+        .order_by("-updated_at", "-number")[:limit]
     )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("contacts/new/", directory.contact_new, name="contact_new"),
     path("contacts/<int:pk>/", directory.contact_detail, name="contact"),
     path("contacts/<int:pk>/edit/", directory.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/call-card/", directory.contact_call_card, name="contact_call_card"),
     path(
         "contacts/<int:pk>/identities/",
         directory.contact_identity_add,

@@ -107,6 +107,23 @@ def contact_detail(request, pk: int):
     return _contact_page(request, contact)
 
 
+@require_GET
+@staff_page()
+def contact_call_card(request, pk: int):
+    """The caller's card that pops up on an agent's page during a call (call_card.js):
+    name, organization and the open tickets this agent may see."""
+    contact = _contact_or_404(pk)
+    while contact.merged_into_id:
+        contact = contact.merged_into
+    context = {
+        "contact": contact,
+        "outbound": request.GET.get("direction") == "outbound",
+        "number": request.GET.get("number", "")[:40],
+        "tickets": selectors.open_tickets_for_viewer(request.user, contact),
+    }
+    return render(request, "web/directory/_call_card.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 @staff_page(manage=True)
 def contact_new(request):
