@@ -54,31 +54,43 @@ def _imap_client(mailbox: Mailbox):
     return MailBoxUnencrypted(mailbox.host, mailbox.port or 143, timeout=TIMEOUT)
 
 
+def imap_login(mailbox: Mailbox):
+    """A logged-in imap_tools client with the mailbox's folder selected."""
+    return _imap_client(mailbox).login(
+        mailbox.username, mailbox.password, initial_folder=mailbox.folder
+    )
+
+
 def fetch_imap(mailbox: Mailbox, report: FetchReport, after_each: AfterEach | None) -> None:
-    client = _imap_client(mailbox)
-    with client.login(mailbox.username, mailbox.password, initial_folder=mailbox.folder) as box:
-        move = mailbox.after_import == AfterImport.MOVE and mailbox.move_to_folder
-        if move and not box.folder.exists(mailbox.move_to_folder):
-            box.folder.create(mailbox.move_to_folder)
-        for uid in box.uids(AND(seen=False)):
-            # BODY.PEEK leaves the message unseen until the import has committed.
-            status, data = box.client.uid("FETCH", uid, "(BODY.PEEK[])")
-            raw = next((item[1] for item in data if isinstance(item, tuple)), None)
-            if status != "OK" or raw is None:
-                continue
-            try:
-                result = receive_email(raw, mailbox=mailbox)
-            except StoreFailed as exc:  # leave it (and the rest) on the server
-                report.error = f"could not store: {exc}"
-                return
-            report.fetched += 1
-            report.results.append(result)
-            if after_each is not None:
-                after_each(uid, result)
-            if move:
-                box.move(uid, mailbox.move_to_folder)
-            else:
-                box.flag(uid, MailMessageFlags.SEEN, True)
+    with imap_login(mailbox) as box:
+        import_unseen(box, mailbox, report, after_each)
+
+
+def import_unseen(box, mailbox: Mailbox, report: FetchReport, after_each: AfterEach | None):
+    """Import every unseen message of the selected folder over an open connection
+    (shared by polling and the IDLE loop of `idle.py`)."""
+    move = mailbox.after_import == AfterImport.MOVE and mailbox.move_to_folder
+    if move and not box.folder.exists(mailbox.move_to_folder):
+        box.folder.create(mailbox.move_to_folder)
+    for uid in box.uids(AND(seen=False)):
+        # BODY.PEEK leaves the message unseen until the import has committed.
+        status, data = box.client.uid("FETCH", uid, "(BODY.PEEK[])")
+        raw = next((item[1] for item in data if isinstance(item, tuple)), None)
+        if status != "OK" or raw is None:
+            continue
+        try:
+            result = receive_email(raw, mailbox=mailbox)
+        except StoreFailed as exc:  # leave it (and the rest) on the server
+            report.error = f"could not store: {exc}"
+            return
+        report.fetched += 1
+        report.results.append(result)
+        if after_each is not None:
+            after_each(uid, result)
+        if move:
+            box.move(uid, mailbox.move_to_folder)
+        else:
+            box.flag(uid, MailMessageFlags.SEEN, True)
 
 
 def fetch_pop3(mailbox: Mailbox, report: FetchReport, after_each: AfterEach | None) -> None:

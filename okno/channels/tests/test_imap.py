@@ -35,7 +35,8 @@ class Dovecot:
     root the mail belongs to `nobody` and logins run as Debian's `dovenull`; as any
     other user everything runs as that user."""
 
-    def __init__(self):
+    def __init__(self, extra_config: str = ""):
+        self.extra_config = extra_config
         # Not pytest's tmp_path: its 0700 parents would lock out the mail user.
         self.root = Path(tempfile.mkdtemp(prefix="okno-dovecot-"))
         self.root.chmod(0o755)
@@ -116,11 +117,13 @@ service stats {{
 protocol imap {{
   mail_max_userip_connections = 100
 }}
+mailbox_idle_check_interval = 1 secs
+{self.extra_config}
 """
 
     def start(self):
-        (self.root / "run").mkdir()
-        (self.root / "state").mkdir()
+        (self.root / "run").mkdir(exist_ok=True)
+        (self.root / "state").mkdir(exist_ok=True)
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.conf)],
             stdout=subprocess.DEVNULL,
@@ -139,10 +142,15 @@ protocol imap {{
                 time.sleep(0.2)
 
     def stop(self):
+        self.halt()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def halt(self):
+        """Stop the server but keep its mail (start() brings it back on the same ports)."""
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=30)
-        shutil.rmtree(self.root, ignore_errors=True)
+            self.process = None
 
     def log(self) -> str:
         path = self.root / "dovecot.log"
@@ -172,17 +180,22 @@ def _user_name() -> str:
     return pwd.getpwuid(os.getuid()).pw_name
 
 
-@pytest.fixture
-def dovecot():
+def start_dovecot(extra_config: str = "") -> Dovecot:
     if not os.path.exists(DOVECOT):
         pytest.fail("Dovecot is not installed: run scripts/system-deps.sh (make test does)")
-    server = Dovecot()
+    server = Dovecot(extra_config)
     server.start()
+    return server
+
+
+@pytest.fixture
+def dovecot():
+    server = start_dovecot()
     yield server
     server.stop()
 
 
-def _mailbox(dovecot, **fields) -> Mailbox:
+def imap_mailbox(dovecot, **fields) -> Mailbox:
     values = {
         "address": USER,
         "kind": "imap",
@@ -204,7 +217,7 @@ def _flags(client: imaplib.IMAP4, uid: str, folder: str = "INBOX") -> bytes:
 def test_imap_imports_unseen_mail_and_marks_it_seen_only_after_commit(dovecot):
     for i in range(3):
         dovecot.drop(make_email(frm=f"user{i}@acme.test", subject=f"IMAP {i}"), f"m{i}.eml")
-    mailbox = _mailbox(dovecot)
+    mailbox = imap_mailbox(dovecot)
     observer = dovecot.imap()
     seen_during_import = []
 
@@ -228,7 +241,7 @@ def test_imap_imports_unseen_mail_and_marks_it_seen_only_after_commit(dovecot):
 
 def test_imap_move_after_import(dovecot):
     dovecot.drop(make_email(subject="Move me"), "m1.eml")
-    mailbox = _mailbox(dovecot, after_import="move", move_to_folder="Imported")
+    mailbox = imap_mailbox(dovecot, after_import="move", move_to_folder="Imported")
     report = fetch_mailbox(mailbox)
     assert report.fetched == 1 and Ticket.objects.get().subject == "Move me"
     client = dovecot.imap()
@@ -240,7 +253,7 @@ def test_imap_move_after_import(dovecot):
 
 
 def test_imap_wrong_password_is_recorded_on_the_mailbox(dovecot):
-    mailbox = _mailbox(dovecot, password="wrong")
+    mailbox = imap_mailbox(dovecot, password="wrong")
     report = fetch_mailbox(mailbox)
     assert report.error and report.fetched == 0
     mailbox.refresh_from_db()
@@ -250,7 +263,7 @@ def test_imap_wrong_password_is_recorded_on_the_mailbox(dovecot):
 def test_pop3_imports_and_deletes_only_after_commit(dovecot):
     for i in range(2):
         dovecot.drop(make_email(frm=f"pop{i}@acme.test", subject=f"POP {i}"), f"p{i}.eml")
-    mailbox = _mailbox(dovecot, kind="pop3", port=dovecot.pop3_port)
+    mailbox = imap_mailbox(dovecot, kind="pop3", port=dovecot.pop3_port)
     on_server_during_import = []
 
     def after_each(number, result):

@@ -9,6 +9,9 @@ okno mail ingest --mbox FILE [--mailbox ADDRESS]
     imports a whole mbox, one transaction per message (the envelope and what it
     became commit together: a kill leaves each message either fully imported or not
     at all, and a second run skips what is stored), and prints a summary line.
+okno mail idle
+    keeps the IMAP IDLE connections of the mailboxes with "use IMAP IDLE" in the
+    foreground (`okno scheduler` and `okno run` do this in the background already).
 """
 
 import json
@@ -32,8 +35,11 @@ class Command(BaseCommand):
         ingest = sub.add_parser("ingest", help="Import one message from stdin, or an mbox.")
         ingest.add_argument("--mailbox", default="", help="The address the mail was sent to.")
         ingest.add_argument("--mbox", default="", help="Import every message of this mbox file.")
+        sub.add_parser("idle", help="Keep the IMAP IDLE connections (foreground).")
 
     def handle(self, *args, action, mailbox="", mbox="", **options):
+        if action == "idle":
+            return self._idle()
         try:
             box = _mailbox(mailbox)
         except DatabaseError as exc:
@@ -42,6 +48,22 @@ class Command(BaseCommand):
             self._mbox(mbox, box)
         else:
             self._pipe(box)
+
+    def _idle(self):
+        import signal
+
+        from okno.channels.email.idle import IdleSupervisor
+
+        supervisor = IdleSupervisor()
+        signal.signal(signal.SIGTERM, lambda *_: supervisor.stopping.set())
+        supervisor.start()
+        try:
+            while not supervisor.stopping.wait(1):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            supervisor.stop()
 
     def _pipe(self, box):
         from okno.channels.email.ingest import StoreFailed, receive_email

@@ -27,6 +27,9 @@ class Command(BaseCommand):
             call_command("demo")
         consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
         consumer.start()  # worker + scheduler threads; uvicorn owns the main thread
+        from okno.channels.email.idle import start_idle_supervisor
+
+        idle = start_idle_supervisor()  # IMAP IDLE connections, in background threads
         from okno.channels.messengers.telegram_poll import start_telegram_supervisor
 
         telegram = start_telegram_supervisor()  # Telegram long polling, in threads
@@ -37,4 +40,5 @@ class Command(BaseCommand):
             )
         finally:
             telegram.stop()
+            idle.stop()
             consumer.stop(graceful=True)
