@@ -81,9 +81,22 @@
     return names.slice(0, -1).join(", ") + and + names[names.length - 1];
   }
 
+  var lastPeople = [];
+  var visitorTyping = false;
+  var visitorTimer = null;
+
+  function showVisitorTyping(root, typing) {
+    visitorTyping = !!typing;
+    clearTimeout(visitorTimer);
+    // A visitor who leaves mid-word never says "stopped": forget it after a while.
+    if (visitorTyping) visitorTimer = setTimeout(function () { showVisitorTyping(root, false); }, 8000);
+    showPresence(root, lastPeople);
+  }
+
   function showPresence(root, people) {
     var banner = $("#ticket-presence");
     if (!banner) return;
+    lastPeople = people;
     var me = String(root.dataset.userId);
     var others = people.filter(function (p) { return String(p.id) !== me; });
     var typing = others.filter(function (p) { return p.typing; }).map(function (p) { return p.name; });
@@ -92,6 +105,7 @@
     var and = root.dataset.textAnd || " and ";
     if (typing.length) lines.push(root.dataset.textTyping.replace("{names}", joinNames(typing, and)));
     if (viewing.length) lines.push(root.dataset.textViewing.replace("{names}", joinNames(viewing, and)));
+    if (visitorTyping) lines.push(root.dataset.textVisitorTyping);
     banner.textContent = lines.join(" · ");
     banner.hidden = lines.length === 0;
   }
@@ -124,6 +138,8 @@
         try { data = JSON.parse(event.data); } catch (e) { return; }
         if (data.type === "presence") {
           showPresence(root, data.people || []);
+        } else if (data.type === "visitor.typing") {
+          showVisitorTyping(root, data.typing);
         } else if (data.type === "ticket.changed") {
           refreshConversation();
           refreshPanel();
