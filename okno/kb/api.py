@@ -62,7 +62,9 @@ class KbCategoryIn(InSchema):
     description: str = Field("", max_length=5000)
     slug: str = Field("", max_length=200)
     parent: Id | None = None
-    position: int = Field(0, ge=-(2**31), le=2**31 - 1)
+    position: int | None = Field(
+        None, ge=-(2**31), le=2**31 - 1, description="Last among its siblings when left out"
+    )
 
 
 class KbCategoryPatchIn(InSchema):
@@ -294,10 +296,12 @@ def kb_categories_update(request, category_id: Id, payload: KbCategoryPatchIn):
 
 
 @router.delete("/kb/categories/{int:category_id}", response={204: None, **COMMON_ERRORS})
-def kb_categories_delete(request, category_id: Id):
+def kb_categories_delete(request, category_id: Id, move_to: Id | None = None):
+    """Delete a category with no sections inside. One that holds articles is refused
+    unless `move_to` names the category they move to."""
     actor = _writer(request.auth)
     category = _category_or_404(category_id)
-    services.category_delete(actor=actor, category=category)
+    services.category_delete(actor=actor, category=category, move_to=_category(move_to))
     return HttpResponse(status=204)
 
 

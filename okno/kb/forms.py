@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from okno.contacts.models import Organization
 from okno.kb.models import KbCategory, Visibility
+from okno.kb.selectors import categories_tree
 
 STATUS_CHOICES = [
     ("", _("Any status")),
@@ -91,3 +92,93 @@ class BrandingForm(forms.Form):
     )
     logo = forms.FileField(label=_("Logo"), required=False, help_text=_("PNG, JPEG, GIF or WebP."))
     clear_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """Categories as a tree: sections indented under their parents."""
+
+    def __init__(self, *args, exclude: set[int] = frozenset(), **kwargs):
+        super().__init__(KbCategory.objects.none(), *args, **kwargs)
+        rows = [(row, depth) for row, depth in categories_tree() if row.pk not in exclude]
+        self.queryset = KbCategory.objects.filter(pk__in=[row.pk for row, _depth in rows])
+        empty = [("", self.empty_label)] if self.empty_label is not None else []
+        self.choices = empty + [(row.pk, "\u2003" * depth + row.name) for row, depth in rows]
+
+
+def _descendants(category: KbCategory) -> set[int]:
+    """The category and everything inside it: never a valid new parent for it."""
+    children: dict = {}
+    for pk, parent_id in KbCategory.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    out, todo = set(), [category.pk]
+    while todo:
+        pk = todo.pop()
+        out.add(pk)
+        todo.extend(children.get(pk, []))
+    return out
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        help_text=_("Shown in languages that have no name of their own below."),
+    )
+    slug = forms.CharField(
+        label=_("Address"),
+        required=False,
+        max_length=200,
+        help_text=_("Made from the name when left empty."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, category: KbCategory | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        exclude = _descendants(category) if category is not None else set()
+        self.fields["parent"] = CategoryChoiceField(
+            label=_("Inside"), required=False, empty_label=_("Top level"), exclude=exclude
+        )
+        for code, language in settings.LANGUAGES:
+            self.fields[f"name_{code}"] = forms.CharField(
+                label=_("Name in %(language)s") % {"language": language},
+                required=False,
+                max_length=200,
+            )
+
+    def translation_fields(self):
+        return [self[f"name_{code}"] for code, _language in settings.LANGUAGES]
+
+    def name_translations(self) -> dict[str, str]:
+        return {
+            code: self.cleaned_data[f"name_{code}"]
+            for code, _language in settings.LANGUAGES
+            if self.cleaned_data.get(f"name_{code}")
+        }
+
+    @staticmethod
+    def initial_for(category: KbCategory) -> dict:
+        initial = {
+            "name": category.name,
+            "slug": category.slug,
+            "description": category.description,
+            "parent": category.parent_id,
+        }
+        for code, text in (category.name_translations or {}).items():
+            initial[f"name_{code}"] = text
+        return initial
+
+
+class CategoryDeleteForm(forms.Form):
+    def __init__(self, *args, category: KbCategory, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["move_to"] = CategoryChoiceField(
+            label=_("Move its articles to"),
+            required=False,
+            empty_label=_("Choose a category"),
+            exclude={category.pk},
+        )

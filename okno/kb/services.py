@@ -101,13 +101,18 @@ def category_create(
     actor,
     name: str,
     parent: KbCategory | None = None,
-    position: int = 0,
+    position: int | None = None,
     slug: str = "",
     description: str = "",
     name_translations: dict | None = None,
 ) -> KbCategory:
+    """A new category (a section when `parent` is set), last among its siblings unless
+    `position` says otherwise."""
     _require_writer(actor)
     name = _clean_title(name)[:200]
+    if position is None:
+        last = KbCategory.objects.filter(parent=parent).aggregate(m=Max("position"))["m"]
+        position = 0 if last is None else last + 1
     return KbCategory.objects.create(
         name=name,
         slug=_category_slug(name, slug, None),
@@ -147,12 +152,57 @@ def category_update(*, actor, category: KbCategory, **changes) -> KbCategory:
     return category
 
 
-def category_delete(*, actor, category: KbCategory) -> None:
-    """Delete an empty category; its articles (if any) stay, without a category."""
+@transaction.atomic
+def category_move(*, actor, category: KbCategory, offset: int) -> KbCategory:
+    """Move a category `offset` places among its siblings (-1: up, 1: down).
+
+    The siblings are renumbered 0, 1, 2… in their shown order first, so equal or
+    sparse positions (from the API or an import) still move one step at a time.
+    """
+    _require_writer(actor)
+    siblings = list(
+        KbCategory.objects.select_for_update()
+        .filter(parent_id=category.parent_id)
+        .order_by("position", "name", "id")
+    )
+    index = next(i for i, row in enumerate(siblings) if row.pk == category.pk)
+    target = max(0, min(len(siblings) - 1, index + int(offset)))
+    siblings.insert(target, siblings.pop(index))
+    changed = []
+    for position, row in enumerate(siblings):
+        if row.position != position:
+            row.position = position
+            changed.append(row)
+    KbCategory.objects.bulk_update(changed, ["position"])
+    category.position = target
+    return category
+
+
+@transaction.atomic
+def category_delete(*, actor, category: KbCategory, move_to: KbCategory | None = None) -> int:
+    """Delete a category without sections inside it.
+
+    A category that still holds articles is refused unless `move_to` names where they
+    go; returns how many articles were moved.
+    """
     _require_writer(actor)
     if category.children.exists():
         raise ValidationFailed(_("Move or delete the sections inside it first."))
+    articles = Article.objects.filter(category=category)
+    moved = 0
+    if articles.exists():
+        if move_to is None:
+            raise ValidationFailed(
+                _("This category holds articles: choose a category to move them to."),
+                field="move_to",
+            )
+        if move_to.pk == category.pk:
+            raise ValidationFailed(
+                _("Choose another category to move the articles to."), field="move_to"
+            )
+        moved = articles.update(category=move_to, updated_at=timezone.now())
     category.delete()
+    return moved
 
 
 # --- articles ---------------------------------------------------------------------

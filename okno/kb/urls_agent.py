@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from okno.kb.views import agent, branding, images, stats, ticket
+from okno.kb.views import agent, branding, categories, images, stats, ticket
 
 app_name = "kb_admin"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("new/", agent.article_new, name="new"),
     path("preview/", agent.article_preview, name="preview"),
     path("stats/", stats.stats, name="stats"),
+    path("categories/", categories.category_list, name="categories"),
+    path("categories/new/", categories.category_new, name="category_new"),
+    path("categories/<int:pk>/", categories.category_edit, name="category"),
+    path("categories/<int:pk>/move/", categories.category_move, name="category_move"),
+    path("categories/<int:pk>/delete/", categories.category_delete, name="category_delete"),
     path("images/", images.image_upload, name="image_upload"),
     path("images/<uuid:key>/<str:name>", images.image, name="image"),
     path("branding/", branding.branding_edit, name="branding"),

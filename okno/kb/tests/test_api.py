@@ -3,7 +3,7 @@
 import pytest
 
 from okno.api.tests.conftest import api_as  # noqa: F401 - the fixture
-from okno.kb.models import Article, KbSearchLog, Visibility
+from okno.kb.models import Article, KbCategory, KbSearchLog, Visibility
 from okno.kb.tests.factories import published
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +114,15 @@ def test_bad_input_is_a_client_error(world, api_as):  # noqa: F811
     assert api.post("/kb/articles", {"title": "x", "unknown": 1}).status_code == 422
     assert api.get("/kb/articles", {"cursor": "bad"}).status_code == 400
     assert api.get("/kb/articles/999999").status_code == 404
+
+
+def test_deleting_a_category_with_articles_needs_somewhere_to_move_them(world, api_as):  # noqa: F811
+    api = api_as(world.agent_a)
+    old = api.post("/kb/categories", {"name": "Old"}).json()["id"]
+    new = api.post("/kb/categories", {"name": "New"}).json()
+    assert new["position"] == 1  # a new category goes last
+    article = published(world.agent_a, "Printer", "x", category=KbCategory.objects.get(pk=old))
+    assert api.delete(f"/kb/categories/{old}").status_code == 422
+    assert api.delete(f"/kb/categories/{old}?move_to={new['id']}").status_code == 204
+    article.refresh_from_db()
+    assert article.category_id == new["id"]
