@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from okno.channels.messengers import services as svc
 from okno.channels.messengers.forms import ConnectorForm
-from okno.channels.models import Connector, ConnectorKind
-from okno.core.errors import ServiceError
+from okno.channels.models import Connector, ConnectorKind, EnvelopeState
+from okno.core.errors import ServiceError, ValidationFailed
 from okno.web.views.admin_common import action, form_page, settings_view
 
 SESSION_SLOT = "okno_connector_secret"
@@ -145,11 +145,19 @@ def failed_list(request, pk: int):
 @settings_view
 def envelope_retry(request, pk: int, envelope_id: int):
     connector = get_object_or_404(Connector, pk=pk)
+
+    def call():
+        envelope = svc.connector_retry_envelope(
+            actor=request.user, connector=connector, envelope_id=envelope_id
+        )
+        if envelope.state == EnvelopeState.FAILED:
+            raise ValidationFailed(
+                _("It failed again: %(e)s") % {"e": svc.error_summary(envelope.error)}
+            )
+
     return action(
         request,
-        lambda: svc.connector_retry_envelope(
-            actor=request.user, connector=connector, envelope_id=envelope_id
-        ),
+        call,
         done=reverse("channels_admin:connector_failed", args=[pk]),
         success=_("Processed again."),
     )

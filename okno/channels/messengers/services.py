@@ -413,6 +413,8 @@ def clean_origin(value: str) -> str:
     host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"
+    if port == {"http": 80, "https": 443}[parts.scheme]:
+        port = None  # the browser's Origin header leaves the default port out
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
@@ -694,17 +696,19 @@ def connector_rotate_secret(*, actor, connector: Connector) -> str:
 
 
 def connector_retry_envelope(*, actor, connector: Connector, envelope_id: int) -> InboundEnvelope:
-    """Process a failed envelope of this connector again, now."""
+    """Process a failed envelope of this connector again, now; returns it as it is
+    after the try (it may have failed again: see its state and error)."""
     from okno.channels.messengers.inbound import process_envelope
 
     envelope = InboundEnvelope.objects.filter(pk=envelope_id, connector=connector).first()
     if envelope is None or envelope.state != EnvelopeState.FAILED:
         raise ValidationFailed(_("Only failed messages can be retried."), field="envelope")
-    result = process_envelope(envelope.pk)
-    if result is not None and result.state == EnvelopeState.FAILED:
-        first_line = (result.error or "").splitlines()[0] if result.error else ""
-        raise ValidationFailed(_("It failed again: %(e)s") % {"e": first_line}, field="envelope")
-    return result
+    return process_envelope(envelope.pk) or envelope
+
+
+def error_summary(error: str) -> str:
+    """The first line of a stored error (the rest is a traceback)."""
+    return (error or "").strip().splitlines()[0][:300] if (error or "").strip() else ""
 
 
 def _hook(kind: str):
@@ -724,6 +728,9 @@ def _after_save(connector: Connector) -> None:
         return
     try:
         hook(connector)
+        if connector.last_error:  # the provider took it: an old refusal is over
+            connector.last_error = ""
+            Connector.objects.filter(pk=connector.pk).update(last_error="")
     except Exception as error:  # the provider said no: keep the save, show why
         log.warning("on_connector_saved of connector %s failed: %s", connector.pk, error)
         connector.last_error = str(error)[:2000] or type(error).__name__
