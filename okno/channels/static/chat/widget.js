@@ -58,7 +58,7 @@
   var row = el("div", { class: "row" });
   var fileLabel = el("label", { class: "attach" });
   var fileIn = el("input", { type: "file", name: "file" });
-  var fileText = el("span");
+  var fileText = el("span", { "aria-hidden": "true" });
   fileLabel.append(fileIn, fileText);
   var sendBtn = el("button", { type: "submit", class: "send" });
   row.append(fileLabel, sendBtn);
