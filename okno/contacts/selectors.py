@@ -10,10 +10,11 @@ import base64
 import json
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Left
 
 from okno.contacts.models import Contact, Identity, Organization, OrganizationDomain
-from okno.tickets.models import StatusCategory, Ticket
+from okno.tickets.models import Message, StatusCategory, Ticket
 from okno.tickets.permissions import visible_tickets
 
 PAGE_SIZE = 50
@@ -98,6 +99,21 @@ def tickets_for_viewer(viewer, **filters) -> list[Ticket]:
         .filter(**filters)
         .select_related("status", "assignee", "contact")
         .order_by("-created_at", "-number")[:RELATED_TICKETS]
+    )
+
+
+def contact_history(viewer, contact: Contact, limit: int = RELATED_TICKETS) -> list[Ticket]:
+    """The contact's tickets on every channel that the viewer may see, newest activity
+    first, each with `last_message`: the start of its latest message."""
+    latest = Message.objects.filter(ticket=OuterRef("pk")).order_by("-created_at", "-id")
+    return list(
+        visible_tickets(viewer)
+        .filter(contact=contact, is_deleted=False)
+        .select_related("status", "assignee")
+        .annotate(
+            last_message=Subquery(latest.annotate(start=Left("body_text", 160)).values("start")[:1])
+        )
+        .order_by("-updated_at", "-number")[:limit]
     )
 
 

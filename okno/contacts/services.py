@@ -4,6 +4,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from okno.contacts.models import (
@@ -102,16 +103,28 @@ def contact_get_or_create(
         return found, False
 
 
+class IdentityTaken(ValidationFailed):
+    """The address is another contact's (`owner`): the caller may suggest a merge."""
+
+    def __init__(self, message: str, *, owner: Contact, kind: str, value: str):
+        super().__init__(message, field="value")
+        self.owner = owner
+        self.kind = kind
+        self.value = value
+
+
 def contact_add_identity(*, contact: Contact, kind: str, value: str) -> Identity:
     value = normalize_identity(kind, value)
     owner = Identity.objects.filter(kind=kind, value=value).select_related("contact").first()
     if owner is not None:
         if owner.contact_id == contact.pk:
             return owner
-        raise ValidationFailed(
+        raise IdentityTaken(
             _("This address belongs to another contact: %(name)s. Merge the contacts instead.")
             % {"name": owner.contact.display_name},
-            field="value",
+            owner=owner.contact,
+            kind=kind,
+            value=value,
         )
     identity = Identity.objects.create(contact=contact, kind=kind, value=value)
     if kind == IdentityKind.EMAIL and not contact.email:
@@ -164,6 +177,42 @@ def suggest_merge(*, contact: Contact, other_id: int, kind: str, value: str) -> 
     )
 
 
+def merge_suggestions_for(contact: Contact) -> list[MergeSuggestion]:
+    """Open suggestions naming this contact, each with `.match`: the other contact."""
+    rows = (
+        MergeSuggestion.objects.filter(Q(contact=contact) | Q(other=contact), dismissed=False)
+        .select_related("contact__organization", "other__organization")
+        .order_by("-created_at", "-id")
+    )
+    suggestions = []
+    for row in rows:
+        row.match = row.other if row.contact_id == contact.pk else row.contact
+        if not row.match.merged_into_id:
+            suggestions.append(row)
+    return suggestions
+
+
+def merge_suggestion_dismiss(*, contact: Contact, suggestion_id: int, actor) -> None:
+    updated = MergeSuggestion.objects.filter(
+        Q(contact=contact) | Q(other=contact), pk=suggestion_id
+    ).update(dismissed=True)
+    if not updated:
+        raise ValidationFailed(_("No such suggestion for this contact."), field="suggestion")
+
+
+def _carry_suggestions(source: Contact, target: Contact) -> None:
+    """A merged contact's suggestions: the one between the pair is resolved; others
+    it had now speak of the target (unless dismissed)."""
+    rows = MergeSuggestion.objects.filter(Q(contact=source) | Q(other=source))
+    for row in rows.filter(dismissed=False):
+        other_id = row.other_id if row.contact_id == source.pk else row.contact_id
+        if other_id != target.pk:
+            suggest_merge(
+                contact=target, other_id=other_id, kind=row.reason_kind, value=row.reason_value
+            )
+    rows.delete()
+
+
 @transaction.atomic
 def contact_merge(*, source: Contact, target: Contact, actor) -> Contact:
     """Move everything of `source` to `target`; `source` remains as a pointer."""
@@ -172,7 +221,11 @@ def contact_merge(*, source: Contact, target: Contact, actor) -> Contact:
 
     if source.pk == target.pk:
         raise ValidationFailed(_("A contact cannot be merged into itself."), field="target")
+    from okno.channels.models import Conversation
+
     Identity.objects.filter(contact=source).update(contact=target)
+    Conversation.objects.filter(contact=source).update(contact=target)
+    _carry_suggestions(source, target)
     moved = list(Ticket.objects.filter(contact=source).values_list("number", flat=True))
     Ticket.objects.filter(contact=source).update(contact=target)
     Message.objects.filter(author_contact=source).update(author_contact=target)

@@ -21,6 +21,11 @@ urlpatterns = [
         name="contact_identity_remove",
     ),
     path("contacts/<int:pk>/merge/", directory.contact_merge, name="contact_merge"),
+    path(
+        "contacts/<int:pk>/suggestions/<int:suggestion_id>/dismiss/",
+        directory.contact_suggestion_dismiss,
+        name="contact_suggestion_dismiss",
+    ),
     path("organizations/", directory.organization_list, name="organizations"),
     path("organizations/new/", directory.organization_new, name="organization_new"),
     path("organizations/<int:pk>/", directory.organization_detail, name="organization"),

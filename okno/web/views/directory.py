@@ -83,11 +83,28 @@ def contact_list(request):
     return render(request, "web/directory/contact_list.html", context)
 
 
+# A sign per identity kind on the contact card (the label says it in words too).
+KIND_ICONS = {
+    IdentityKind.EMAIL: "✉",
+    IdentityKind.PHONE: "☎",
+    IdentityKind.TELEGRAM: "✈",
+    IdentityKind.WHATSAPP: "🟢",
+    IdentityKind.VIBER: "🟣",
+    IdentityKind.VK: "🔵",
+    IdentityKind.CHAT: "💬",
+    IdentityKind.CUSTOM: "⚙",
+}
+
+
 def _contact_page(request, contact, *, identity_form=None, merge_form=None, status=200):
+    identities = selectors.contact_identities(contact)
+    for identity in identities:
+        identity.icon = KIND_ICONS.get(identity.kind, "•")
     context = {
         "contact": contact,
-        "identities": selectors.contact_identities(contact),
-        "tickets": selectors.tickets_for_viewer(request.user, contact=contact),
+        "identities": identities,
+        "tickets": selectors.contact_history(request.user, contact),
+        "suggestions": services.merge_suggestions_for(contact),
         "can_manage": can_manage_contacts(request.user),
         "identity_form": identity_form or IdentityForm(initial={"kind": IdentityKind.EMAIL}),
         "merge_form": merge_form or ContactMergeForm(),
@@ -168,22 +185,53 @@ def contact_edit(request, pk: int):
 def contact_identity_add(request, pk: int):
     contact = _contact_or_404(pk)
     form = IdentityForm(request.POST)
-    if _save(form, lambda data: services.contact_add_identity(contact=contact, **data)):
+
+    def add(data):
+        try:
+            return services.contact_add_identity(contact=contact, **data)
+        except services.IdentityTaken as taken:  # offer the merge next to the error
+            services.suggest_merge(
+                contact=contact, other_id=taken.owner.pk, kind=taken.kind, value=taken.value
+            )
+            raise
+
+    if _save(form, add):
         return redirect("web:contact", pk=contact.pk)
     return _contact_page(request, contact, identity_form=form, status=400)
+
+
+def _contact_action(request, pk: int, call):
+    """Run a service on the contact; a refusal becomes a message; back to the card."""
+    contact = _contact_or_404(pk)
+    try:
+        call(contact)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("web:contact", pk=contact.pk)
+
+
+@require_POST
+@staff_page(manage=True)
+def contact_suggestion_dismiss(request, pk: int, suggestion_id: int):
+    return _contact_action(
+        request,
+        pk,
+        lambda contact: services.merge_suggestion_dismiss(
+            contact=contact, suggestion_id=suggestion_id, actor=request.user
+        ),
+    )
 
 
 @require_POST
 @staff_page(manage=True)
 def contact_identity_remove(request, pk: int, identity_id: int):
-    contact = _contact_or_404(pk)
-    try:
-        services.contact_remove_identity(
+    return _contact_action(
+        request,
+        pk,
+        lambda contact: services.contact_remove_identity(
             contact=contact, identity_id=identity_id, actor=request.user
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    return redirect("web:contact", pk=contact.pk)
+        ),
+    )
 
 
 def _merge_target(source: Contact, text: str) -> Contact:
