@@ -11,6 +11,7 @@ restoring copies an old version into a new draft (history only grows).
 
 import datetime as dt
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -551,11 +552,12 @@ def _image_name(filename: str, content_type: str) -> str:
     return f"{slugify(stem)[:60] or 'image'}.{IMAGE_EXTENSIONS[content_type]}"
 
 
-def image_upload(*, actor, uploaded_file) -> KbImage:
+def image_upload(*, actor, uploaded_file, key: uuid.UUID | None = None) -> KbImage:
     """Store an image for articles.
 
     The type comes from the bytes (the browser's claim and the file name are ignored)
     and only raster formats are kept: an SVG or HTML file could carry script.
+    `key` keeps an imported image at the address its articles already link to.
     """
     import filetype
 
@@ -577,6 +579,7 @@ def image_upload(*, actor, uploaded_file) -> KbImage:
     name = _image_name(uploaded_file.name, kind.mime)
     uploaded_file.name = name  # the stored file's name too: nothing of the upload's own
     return KbImage.objects.create(
+        key=key or uuid.uuid4(),
         file=uploaded_file,
         name=name,
         content_type=kind.mime,

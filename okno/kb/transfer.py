@@ -15,23 +15,30 @@
     ---
     Markdown text...
 
+Images the articles link to (/kb/images/<key>/<name>) travel beside them as
+<dir>/images/<key>/<name> and are imported under the same key, so the links in
+the Markdown keep working; they are checked like any upload.
+
 Export writes the published text (or the draft of a never-published article, with
 `published: false`), so a draft in progress is never published by a round trip.
 Import creates or updates by (language, slug) and publishes when the text changed;
 running it twice changes nothing. Other help centers' exports only need `title`.
 """
 
+import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 
 from okno.contacts.models import Organization
 from okno.core.errors import ValidationFailed
 from okno.kb import services
-from okno.kb.models import Article, KbCategory, Visibility
+from okno.kb.models import Article, KbCategory, KbImage, Visibility
 from okno.kb.selectors import article_draft
 
 CATEGORY_SEPARATOR = " / "
@@ -77,6 +84,7 @@ def export_articles(directory: Path) -> int:
         "tags", "organizations"
     )
     by_group: dict = {}
+    image_keys: set[str] = set()
     for article in articles.order_by("pk"):
         by_group.setdefault(article.translation_group, []).append(article)
     count = 0
@@ -103,8 +111,46 @@ def export_articles(directory: Path) -> int:
         target = directory / article.language / f"{article.slug}.md"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(dump_document(meta, version.body_markdown), encoding="utf-8")
+        image_keys |= set(IMAGE_LINK.findall(version.body_markdown))
         count += 1
+    _export_images(directory, image_keys)
     return count
+
+
+IMAGE_LINK = re.compile(
+    r"/kb/images/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/"
+)
+IMAGES_FOLDER = "images"
+
+
+def _export_images(directory: Path, keys: set[str]) -> None:
+    for image in KbImage.objects.filter(key__in=keys):
+        target = directory / IMAGES_FOLDER / str(image.key) / image.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with image.file.open("rb") as source:
+            target.write_bytes(source.read())
+
+
+def _import_images(directory: Path, actor, report: "ImportReport") -> None:
+    """Images under <dir>/images/<key>/<name> that this help center does not have yet."""
+    folder = Path(directory) / IMAGES_FOLDER
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*/*")):
+        try:
+            key = uuid.UUID(path.parent.name)
+        except ValueError:
+            report.errors.append(f"{path}: the folder name is not an image key")
+            continue
+        if KbImage.objects.filter(key=key).exists():
+            continue
+        try:
+            with path.open("rb") as handle:
+                upload = File(handle, name=path.name)
+                services.image_upload(actor=actor, uploaded_file=upload, key=key)
+            report.images += 1
+        except ValidationFailed as exc:
+            report.errors.append(f"{path}: {exc.message}")
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -115,6 +161,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    images: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -201,6 +248,7 @@ def _import_one(meta: dict, body: str, actor, report: ImportReport) -> None:
 def import_articles(directory: Path, *, actor=None) -> ImportReport:
     """Import every *.md under `directory`; originals before their translations."""
     report = ImportReport()
+    _import_images(directory, actor, report)
     documents = []
     for path in sorted(Path(directory).rglob("*.md")):
         try:

@@ -111,3 +111,37 @@ def test_front_matter_parser():
     meta, body = parse_document("---\ntitle: Привет\ntags: [a, b]\n---\n# Body\n---\nmore")
     assert meta == {"title": "Привет", "tags": ["a", "b"]} and body == "# Body\n---\nmore"
     assert parse_document("no front matter") == ({}, "no front matter")
+
+
+def test_images_travel_with_the_articles_and_keep_their_addresses(world, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from okno.kb.models import KbImage
+    from okno.kb.services import image_upload
+    from okno.kb.tests.factories import png_bytes
+
+    image = image_upload(
+        actor=world.agent_a, uploaded_file=SimpleUploadedFile("shot.png", png_bytes())
+    )
+    image_upload(actor=world.agent_a, uploaded_file=SimpleUploadedFile("unused.png", png_bytes()))
+    link = f"/kb/images/{image.key}/shot.png"
+    published(world.agent_a, "Printer setup", f"![shot]({link})")
+    _run("export", str(tmp_path))
+    assert (tmp_path / "images" / str(image.key) / "shot.png").read_bytes() == png_bytes()
+    assert len(list((tmp_path / "images").iterdir())) == 1  # only what articles use
+
+    # A script dressed as an image in the folder is refused like an upload would be.
+    evil = tmp_path / "images" / "11111111-1111-4111-8111-111111111111" / "x.png"
+    evil.parent.mkdir()
+    evil.write_bytes(b"<svg onload=alert(1)>")
+    Article.objects.all().delete()
+    KbImage.objects.all().delete()
+    with pytest.raises(CommandError):
+        _run("import", str(tmp_path))
+    restored = KbImage.objects.get()
+    assert (restored.key, restored.name, restored.content_type) == (
+        image.key,
+        "shot.png",
+        "image/png",
+    )
+    assert Article.objects.get().published_version.body_markdown == f"![shot]({link})"

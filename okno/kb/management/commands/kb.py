@@ -33,6 +33,7 @@ class Command(BaseCommand):
                     "created": report.created,
                     "updated": report.updated,
                     "unchanged": report.unchanged,
+                    "images": report.images,
                     "errors": report.errors,
                 },
                 ensure_ascii=False,
