@@ -58,6 +58,8 @@ class SettingsIn(InSchema):
     templates: dict[str, str | TemplateIn] | None = Field(
         None, description='WhatsApp: {"en": "name"} or {"en": {"name", "body_parameter"}}.'
     )
+    sender_name: str | None = Field(None, max_length=28, description="Viber.")
+    welcome: str | None = Field(None, max_length=500, description="Viber.")
     group_id: int | str | None = Field(None, description="VK community id (required).")
     confirmation_code: str | None = Field(None, max_length=64, description="VK (required).")
     origins: list[str] | None = Field(

@@ -158,6 +158,18 @@ SETTINGS: dict[str, tuple[Setting, ...]] = {
             write_only=True,
             column="token",
         ),
+        Setting(
+            "sender_name",
+            gettext_lazy("Sender name"),
+            gettext_lazy("Shown above the bot's messages; empty: the connector's name."),
+            max_length=28,
+        ),
+        Setting(
+            "welcome",
+            gettext_lazy("Welcome message"),
+            gettext_lazy("Sent when someone opens the chat with the bot, before they write."),
+            type="longtext",
+        ),
         _api_base(_PUBLIC_API),
     ),
     ConnectorKind.VK: (
@@ -504,7 +516,7 @@ def _clean_extensions(setting: Setting, value) -> dict:
             raise ValidationFailed(
                 _("%(e)s is not a telephone extension.") % {"e": extension}, field=setting.name
             )
-    ids = [v for v in given.values() if isinstance(v, int)]
+    ids = [v for v in given.values() if isinstance(v, int) and 0 < v < 2**63]
     emails = [v.lower() for v in given.values() if isinstance(v, str)]
     users = User.objects.filter(is_active=True)
     by_id = {u.pk: u.pk for u in users.filter(pk__in=ids)}
@@ -521,7 +533,25 @@ def _clean_extensions(setting: Setting, value) -> dict:
     return clean
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but \t \n \r
+
+
+def _refuse_controls(field: str, value) -> None:
+    """No control characters anywhere (PostgreSQL cannot even store NUL)."""
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise ValidationFailed(_("Control characters are not allowed."), field=field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_controls(field, key)
+            _refuse_controls(field, item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_controls(field, item)
+
+
 def _clean(kind: str, setting: Setting, value):
+    _refuse_controls(setting.name, value)
     match setting.type:
         case "token":
             return _clean_token(kind, setting, value)
@@ -594,6 +624,7 @@ def _apply_settings(connector: Connector, values: dict, *, creating: bool) -> No
 
 def _apply_common(connector: Connector, values: dict) -> None:
     if "name" in values:
+        _refuse_controls("name", values["name"])
         name = " ".join(str(values["name"] or "").split())
         if not name:
             raise ValidationFailed(_("Give the connector a name."), field="name")

@@ -473,3 +473,71 @@ def test_a_created_custom_connector_takes_signed_webhooks(world):
     )
     assert response.status_code == 200
     assert InboundEnvelope.objects.filter(connector=connector).exists()
+
+
+def _doc_snippet() -> dict:
+    """The Python block of docs/custom-channel.md, run as written."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    text = (Path(settings.BASE_DIR) / "docs" / "custom-channel.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - our own documentation
+    return namespace
+
+
+def test_the_documented_snippet_signs_what_okno_accepts_and_verifies_what_it_sends(world):
+    from okno.channels.messengers.custom import signed_headers
+
+    doc = _doc_snippet()
+    connector, secret = create(world, "custom")
+    body = json.dumps({"messages": [{"id": "m9", "chat_id": "c9", "text": "Hi"}]}).encode()
+    headers = {
+        "HTTP_" + k.upper().replace("-", "_"): v for k, v in doc["sign"](secret, body).items()
+    }
+    url = f"/hooks/custom/{connector.key}/"
+    assert Client().post(url, body, content_type="application/json", **headers).status_code == 200
+    stale = doc["sign"](secret, body, timestamp=1_000_000_000)
+    stale = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in stale.items()}
+    assert Client().post(url, body, content_type="application/json", **stale).status_code == 403
+    # What Okno sends, the documented verify() accepts; a changed body it refuses.
+    sent = signed_headers(secret, b'{"id": "r1"}')
+    assert doc["verify"](secret, sent, b'{"id": "r1"}') is True
+    assert doc["verify"](secret, sent, b'{"id": "r2"}') is False
+    assert doc["verify"]("other", sent, b'{"id": "r1"}') is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_a_telegram_bot_in_webhook_mode_sets_its_webhook(world, settings):
+    """The real Telegram adapter's hook, against a simulated Bot API."""
+    from okno.channels.messengers.tests.simulator import Call, Reply, Simulator
+
+    class BotApi(Simulator):
+        refuse = False
+
+        def handle(self, call: Call):
+            if call.path.endswith("/setWebhook"):
+                if self.refuse:
+                    return Reply(400, {"ok": False, "description": "Bad Request: bad webhook"})
+                return Reply(200, {"ok": True, "result": True})
+            return Reply(200, {"ok": True, "result": []})
+
+    settings.BASE_URL = "https://help.example.com"
+    with BotApi() as api:
+        connector, secret = create(world, "telegram", mode="webhook", base_url=api.url)
+        hooks = [c for c in api.calls if c.path.endswith("/setWebhook")]
+        assert len(hooks) == 1 and hooks[0].path == f"/bot{BOT_TOKEN}/setWebhook"
+        sent = hooks[0].json()
+        assert sent["url"] == f"https://help.example.com/hooks/telegram/{connector.key}/"
+        assert sent["secret_token"] == secret
+        BotApi.refuse = True
+        svc.connector_rotate_secret(actor=world.admin, connector=connector)
+        connector.refresh_from_db()
+        assert "bad webhook" in connector.last_error and BOT_TOKEN not in connector.last_error
+        BotApi.refuse = False
+        svc.connector_update(actor=world.admin, connector=connector, name="Bot")
+        connector.refresh_from_db()
+        assert connector.last_error == ""
+        assert api.calls[-1].json()["secret_token"] == connector.secret

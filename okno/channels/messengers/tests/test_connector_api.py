@@ -128,6 +128,19 @@ def test_customers_and_strangers_are_refused(world, api_as):  # noqa: F811
         ({"kind": "custom", "name": "App", "base_url": "app.example"}, 422, "base_url", "http"),
         ({"kind": "custom", "name": "App", "base_url": "https://a.b", "x": 1}, 422, "x", ""),
         ({"kind": "custom", "name": "App", "group": 999999}, 422, "group", ""),
+        (
+            {"kind": "custom", "name": "A\u0000pp", "base_url": "https://a.b"},
+            422,
+            "name",
+            "Control",
+        ),
+        ({"kind": "phone", "name": "PBX", "extensions": {"1": 2**62}}, 422, "extensions", "agent"),
+        (
+            {"kind": "chat", "name": "Site", "origins": ["https://a.b"], "greeting": "Hi\u0000"},
+            422,
+            "greeting",
+            "Control",
+        ),
     ],
 )
 def test_validation_errors_name_the_field(world, api_as, payload, status, field, words):  # noqa: F811
