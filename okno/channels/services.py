@@ -2,6 +2,8 @@
 (followers added by CC, messages from outside the conversation, delivery failures).
 Ticket creation and replies themselves go through `okno.tickets.services`."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -46,10 +48,17 @@ def mailbox_save(*, actor, mailbox: Mailbox | None = None, values: dict) -> Mail
         if name == "password" and not values[name] and mailbox.pk:
             continue
         setattr(mailbox, name, values[name])
+    try:
+        validate_email((mailbox.address or "").strip())
+    except DjangoValidationError as exc:
+        raise ValidationFailed(_("Enter a valid email address."), field="address") from exc
     if "{number}" not in (mailbox.subject_tag_format or ""):
         raise ValidationFailed(
             _("The subject tag must contain {number}."), field="subject_tag_format"
         )
+    fetched = mailbox.kind in ("imap", "pop3")
+    if fetched and ("host" in values or "kind" in values) and not (mailbox.host or "").strip():
+        raise ValidationFailed(_("Enter the server to fetch mail from."), field="host")
     if mailbox.after_import == "move" and not mailbox.move_to_folder:
         raise ValidationFailed(_("Choose the folder to move mail to."), field="move_to_folder")
     same = Mailbox.objects.filter(address=(mailbox.address or "").strip().lower())
