@@ -93,6 +93,9 @@ class Conversation(models.Model):
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # "<identity kind>:<value>" of the last sender: while it stays the same (it always
+    # does in a private chat), the next message needs no identity lookup.
+    sender = models.CharField(max_length=300, blank=True)
     # The last time the customer wrote: WhatsApp's 24-hour window counts from it.
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     # Where the provider refuses us (the user blocked the bot), replies stop here.

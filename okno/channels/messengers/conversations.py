@@ -20,6 +20,7 @@ from okno.tickets.services import AttachmentInput, ticket_link, ticket_reply
 from okno.tickets.services.lifecycle import ticket_open
 
 SUBJECT_LENGTH = 80
+WINDOW_PRECISION = dt.timedelta(minutes=1)
 OPEN_STATES = (
     StatusCategory.NEW,
     StatusCategory.OPEN,
@@ -33,17 +34,7 @@ def receive_message(
 ) -> tuple[Ticket, Message, bool]:
     """(ticket, message, whether the ticket is new). Runs inside the caller's
     transaction."""
-    contact, new_contact = contact_get_or_create(
-        kind=inbound.identity_kind,
-        value=inbound.identity_value,
-        name=inbound.name,
-        language=inbound.language or None,
-    )
-    if new_contact and inbound.identity_kind in PHONE_KINDS:  # a known phone, new app?
-        identity_seen(contact=contact, kind=inbound.identity_kind, value=inbound.identity_value)
-    for kind, value in inbound.extra_identities:
-        identity_seen(contact=contact, kind=kind, value=value)
-    conversation = _conversation(connector, inbound.chat_id, contact)
+    conversation, contact = _conversation_and_contact(connector, inbound)
     now = timezone.now()
     ticket = current_ticket(conversation, now)
     created = ticket is None
@@ -71,19 +62,62 @@ def receive_message(
             ticket_link(
                 source=ticket, target=conversation.ticket, actor=contact, kind=LinkKind.FOLLOW_UP
             )
-    conversation.ticket = ticket
-    conversation.contact = contact
-    conversation.last_inbound_at = now
-    conversation.blocked = False  # writing to us again means the chat works again
-    conversation.save(update_fields=["ticket", "contact", "last_inbound_at", "blocked"])
+    sender = _sender(inbound)
+    unchanged = (
+        conversation.pk is not None
+        and conversation.ticket_id == ticket.number
+        and conversation.contact_id == contact.pk
+        and conversation.sender == sender
+        and not conversation.blocked
+        and conversation.last_inbound_at is not None
+        and now - conversation.last_inbound_at < WINDOW_PRECISION
+    )
+    if not unchanged:  # a burst of messages in one chat writes the row once a minute
+        conversation.ticket = ticket
+        conversation.contact = contact
+        conversation.sender = sender
+        conversation.last_inbound_at = now
+        conversation.blocked = False  # writing to us again means the chat works again
+        conversation.save()
     return ticket, message, created
 
 
-def _conversation(connector: Connector, chat_id: str, contact: Contact) -> Conversation:
-    conversation, _created = Conversation.objects.select_related("ticket").get_or_create(
-        connector=connector, external_id=str(chat_id)[:200], defaults={"contact": contact}
+def _sender(inbound: InboundMessage) -> str:
+    return f"{inbound.identity_kind}:{inbound.identity_value}"[:300]
+
+
+def _conversation_and_contact(
+    connector: Connector, inbound: InboundMessage
+) -> tuple[Conversation, Contact]:
+    """The chat (unsaved when new) and the contact writing in it. The chat's contact is
+    reused while the same sender writes; otherwise the identity decides."""
+    conversation = (
+        Conversation.objects.select_related("ticket", "contact")
+        .filter(connector=connector, external_id=str(inbound.chat_id)[:200])
+        .first()
     )
-    return conversation
+    if (
+        conversation is not None
+        and conversation.sender == _sender(inbound)
+        and not conversation.contact.merged_into_id
+        and not inbound.extra_identities
+    ):
+        return conversation, conversation.contact
+    contact, new_contact = contact_get_or_create(
+        kind=inbound.identity_kind,
+        value=inbound.identity_value,
+        name=inbound.name,
+        language=inbound.language or None,
+    )
+    if new_contact and inbound.identity_kind in PHONE_KINDS:  # a known phone, new app?
+        identity_seen(contact=contact, kind=inbound.identity_kind, value=inbound.identity_value)
+    for kind, value in inbound.extra_identities:
+        identity_seen(contact=contact, kind=kind, value=value)
+    if conversation is None:
+        conversation = Conversation(
+            connector=connector, external_id=str(inbound.chat_id)[:200], contact=contact
+        )
+    return conversation, contact
 
 
 def _followed(ticket: Ticket | None) -> Ticket | None:
