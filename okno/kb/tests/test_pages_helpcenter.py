@@ -216,3 +216,19 @@ def test_xss_in_a_title_is_escaped_everywhere(client, world):
         assert "<script>alert" not in html, page
         assert "<script>cat" not in html, page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(url(evil)).content.decode()
+
+
+def test_article_pages_may_load_remote_https_images_and_nothing_more(client, world):
+    article = published(world.agent_a, "Diagram", "![diagram](https://cdn.test/d.png)")
+    response = client.get(reverse("helpcenter:article", args=["en", article.slug]))
+    assert '<img src="https://cdn.test/d.png"' in response.content.decode()
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+    )
+    assert policy["img-src"] == "'self' data: blob: https:"
+    assert policy["script-src"] == "'self'" and policy["default-src"] == "'self'"
+    client.force_login(world.agent_a)
+    editor = client.get(f"/kb/{article.pk}/")
+    assert "https:" in editor["Content-Security-Policy"]
+    # Elsewhere in the agent UI the site-wide policy stands.
+    assert "https:" not in client.get("/kb/")["Content-Security-Policy"]

@@ -16,6 +16,7 @@ from okno.kb import selectors, services
 from okno.kb.forms import ArticleFilterForm, ArticleForm
 from okno.kb.markdown import render_markdown
 from okno.kb.views.agent_common import filter_articles, message_prefill, staff_required
+from okno.kb.views.common import allow_remote_images
 
 PAGE = 100
 
@@ -100,7 +101,7 @@ def _editor(request, form, article=None, status=200):
         "can_write": selectors.can_write_kb(request.user),
         "max_image_mb": services.MAX_IMAGE_SIZE // (1024 * 1024),
     }
-    return render(request, "kb/agent/editor.html", context, status=status)
+    return allow_remote_images(render(request, "kb/agent/editor.html", context, status=status))
 
 
 def _require_writer(request):
@@ -236,7 +237,7 @@ def article_version(request, pk: int, number: int):
         "version": version,
         "can_write": selectors.can_write_kb(request.user),
     }
-    return render(request, "kb/agent/version.html", context)
+    return allow_remote_images(render(request, "kb/agent/version.html", context))
 
 
 @login_required
