@@ -17,7 +17,7 @@ from okno.channels.models import (
     new_outbound_token,
 )
 from okno.channels.outbound import DeliveryError
-from okno.tickets.models import DeliveryState, Message, Ticket
+from okno.tickets.models import Channel, DeliveryState, Message, Ticket
 
 
 def conversation_for(ticket: Ticket, channel: str) -> Conversation | None:
@@ -39,6 +39,27 @@ def reply_channels(ticket: Ticket) -> list[str]:
         contact_id=ticket.contact_id, connector__active=True, blocked=False
     ).values_list("connector__kind", flat=True)
     return sorted(set(kinds))
+
+
+def send_via_choices(ticket: Ticket) -> list[tuple[str, str]]:
+    """Where an agent's reply on this ticket can go (the reply box's "Send via"):
+    the ticket's own channel first, then email when the requester has an address,
+    then every messenger they have a live chat on. Replies on channels that are not
+    messengers (web, portal, phone, API) go by email, so those read as email."""
+    from okno.channels.outbound.delivery import MESSENGER_CHANNELS
+
+    own = ticket.channel if ticket.channel in MESSENGER_CHANNELS else Channel.EMAIL
+    kinds = [own]
+    if ticket.contact.email:
+        kinds.append(Channel.EMAIL)
+    kinds += reply_channels(ticket)
+    if own == Channel.EMAIL and not ticket.contact.email and len(kinds) > 1:
+        kinds.remove(Channel.EMAIL)  # no address: email is no choice
+    seen = []
+    for kind in kinds:
+        if kind not in seen and kind in Channel.values:
+            seen.append(kind)
+    return [(kind, Channel(kind).label) for kind in seen]
 
 
 def delivery_for_messenger_reply(message: Message) -> Delivery | None:
