@@ -81,12 +81,21 @@ class ReplyForm(forms.Form):
     )
     attachments = MultipleFileField(label=_("Attach files"))
     status = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Where a public reply goes (channels.messengers.outbound.send_via_choices).
+    channel = forms.ChoiceField(label=_("Send via"), required=False)
 
-    def __init__(self, *args, can_reply: bool = True, **kwargs):
+    def __init__(self, *args, can_reply: bool = True, channels=(), **kwargs):
         super().__init__(*args, **kwargs)
         if not can_reply:
             self.fields["mode"].choices = [("note", _("Internal note"))]
             self.fields["mode"].initial = "note"
+        self.channels = list(channels)
+        self.fields["channel"].choices = self.channels
+
+    @property
+    def send_via(self) -> str | None:
+        """The chosen channel of a public reply; None: the ticket's own."""
+        return (self.cleaned_data.get("channel") or None) if self.public else None
 
     @property
     def public(self) -> bool:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from okno.channels.messengers.outbound import send_via_choices
 from okno.core.errors import ValidationFailed, VersionConflict
 from okno.sla.display import targets_of
 from okno.tickets.models import Message, Priority
@@ -73,7 +74,11 @@ def _page(request, ticket, *, reply_form=None, panel_form=None, conflict=None, s
             conflict,
         ),
         **editor_context(
-            request, ticket, lookups, reply_form or ReplyForm(can_reply=flags["can_reply"])
+            request,
+            ticket,
+            lookups,
+            reply_form
+            or ReplyForm(can_reply=flags["can_reply"], channels=send_via_choices(ticket)),
         ),
         **relations(request.user, ticket),
         "entries": timeline(ticket),
@@ -209,7 +214,12 @@ def ticket_reply_view(request, number: int):
     action = Action.REPLY if public else Action.NOTE
     ticket = ticket_get_for_user(request.user, number, action=action)
     flags = ticket_actions(request.user)
-    form = ReplyForm(request.POST, request.FILES, can_reply=flags["can_reply"])
+    form = ReplyForm(
+        request.POST,
+        request.FILES,
+        can_reply=flags["can_reply"],
+        channels=send_via_choices(ticket),
+    )
     if form.is_valid():
         lookups = Lookups.load(ticket)
         new_status = lookups.status_by_id.get(form.cleaned_data["status"])
@@ -223,6 +233,7 @@ def ticket_reply_view(request, number: int):
                 public=form.public,
                 attachments=attachment_inputs(form.cleaned_data["attachments"]),
                 new_status=new_status,
+                channel=form.send_via,
             )
         except ValidationFailed as exc:
             add_service_error(form, exc)
@@ -230,7 +241,9 @@ def ticket_reply_view(request, number: int):
             if not request.htmx:
                 return redirect("web:ticket", number=ticket.number)
             fresh = ReplyForm(
-                can_reply=flags["can_reply"], initial={"mode": form.cleaned_data["mode"]}
+                can_reply=flags["can_reply"],
+                channels=form.channels,
+                initial={"mode": form.cleaned_data["mode"], "channel": form.send_via},
             )
             response = render(
                 request, f"{TEMPLATE}#editor", editor_context(request, ticket, lookups, fresh)
