@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from okno.channels.models import Mailbox
+from okno.channels.models import Mailbox, RuleAction
 from okno.channels.services import MAILBOX_FIELDS
 
 
@@ -26,3 +26,21 @@ class MailboxForm(forms.ModelForm):
     def validate_unique(self):
         # The service answers "already connected" itself, next to the field.
         pass
+
+
+class SenderRuleForm(forms.Form):
+    """A blocklist or allowlist entry; `sender_rule_save` checks and normalizes it."""
+
+    pattern = forms.CharField(
+        label=_("address or domain"),
+        max_length=254,
+        help_text=_("ann@example.com for one sender, example.com for a whole domain."),
+    )
+    action = forms.ChoiceField(label=_("action"), choices=RuleAction.choices)
+    mailbox = forms.ModelChoiceField(
+        label=_("mailbox"),
+        queryset=Mailbox.objects.all(),
+        required=False,
+        empty_label=_("Every mailbox"),
+    )
+    note = forms.CharField(label=_("note"), max_length=200, required=False)

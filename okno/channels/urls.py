@@ -1,4 +1,4 @@
-"""/settings/channels/…: mailboxes, failed inbound messages, messenger connectors."""
+"""/settings/channels/…: mailboxes, sender rules, the inbound log, messenger connectors."""
 
 from django.urls import include, path
 
@@ -12,5 +12,8 @@ urlpatterns = [
     path("mailboxes/<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
     path("failed/", views.failed_list, name="failed"),
     path("failed/<int:pk>/retry/", views.envelope_retry, name="retry"),
+    path("inbound/", views.envelope_list, name="envelopes"),
+    path("sender-rules/", views.sender_rules, name="sender_rules"),
+    path("sender-rules/<int:pk>/delete/", views.sender_rule_remove, name="sender_rule_delete"),
     path("connectors/", include("okno.channels.messengers.admin_views")),
 ]
