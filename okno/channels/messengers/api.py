@@ -249,8 +249,9 @@ def connectors_delete(request, connector_id: Id):
     "/connectors/{int:connector_id}/rotate-secret", response={200: SecretOut, **COMMON_ERRORS}
 )
 def connectors_rotate_secret(request, connector_id: Id):
-    """A new signing secret (custom, phone, chat, Telegram's webhook secret), in force
-    at once. WhatsApp's, Viber's and VK's come from the provider: update them instead."""
+    """A new signing secret (custom, phone, Telegram's webhook secret), in force at
+    once. WhatsApp's, Viber's and VK's come from the provider: update them instead;
+    the chat widget has none."""
     actor = require_admin(request.auth)
     return {"secret": svc.connector_rotate_secret(actor=actor, connector=_connector(connector_id))}
 

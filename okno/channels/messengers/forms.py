@@ -102,8 +102,12 @@ class ConnectorForm(forms.Form):
         if connector is not None:
             kwargs.setdefault("initial", self.initial_for(connector))
         super().__init__(*args, **kwargs)
+        shown = services.connector_settings(connector) if connector is not None else {}
         for setting in self.settings:
-            self.fields[setting.name] = _field(setting, editing=connector is not None)
+            field = _field(setting, editing=connector is not None)
+            if setting.write_only and shown.get(setting.name):
+                field.widget.attrs["placeholder"] = shown[setting.name]  # ••••abcd
+            self.fields[setting.name] = field
         if connector is None:
             for setting in self.settings:
                 if setting.type in ("bool", "color") and setting.default:

@@ -307,14 +307,10 @@ CHOICES = {
     ),
 }
 
-# Kinds whose signing secret Okno makes (and may rotate); the others' come from the
-# provider. Viber signs with the auth token, so its secret mirrors the token.
-GENERATED_SECRET = {
-    ConnectorKind.TELEGRAM,
-    ConnectorKind.CUSTOM,
-    ConnectorKind.CHAT,
-    ConnectorKind.PHONE,
-}
+# Kinds whose signing secret Okno makes (shown once, and rotatable); WhatsApp's and
+# VK's come from the provider, Viber signs with the auth token (its secret mirrors
+# the token), and the chat widget uses none.
+GENERATED_SECRET = {ConnectorKind.TELEGRAM, ConnectorKind.CUSTOM, ConnectorKind.PHONE}
 NO_WEBHOOK = {ConnectorKind.CHAT}  # the widget talks to Okno itself
 
 _TELEGRAM_TOKEN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,100}$")
@@ -673,8 +669,9 @@ def connector_create(*, actor, kind: str, **values) -> tuple[Connector, str]:
     connector.secret = ""
     _apply_settings(connector, specific, creating=True)
     made = ""
-    if kind in GENERATED_SECRET and not connector.secret:
-        made = connector.secret = new_connector_secret()
+    if not connector.secret:  # the chat widget signs nothing, but keep one anyway
+        connector.secret = new_connector_secret()
+        made = connector.secret if kind in GENERATED_SECRET else ""
     connector.save()
     log.info("connector %s (%s) created by %s", connector.pk, kind, getattr(actor, "pk", actor))
     _after_save(connector)
@@ -714,6 +711,8 @@ def connector_delete(*, actor, connector: Connector) -> bool:
 
 def connector_rotate_secret(*, actor, connector: Connector) -> str:
     """A new signing secret, in force at once; returns it (show it once)."""
+    if connector.kind in NO_WEBHOOK:
+        raise ValidationFailed(_("The chat widget has no secret to rotate."), field="secret")
     if connector.kind not in GENERATED_SECRET:
         raise ValidationFailed(
             _("This secret comes from the provider: change it there and paste the new one here."),

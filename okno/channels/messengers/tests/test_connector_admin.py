@@ -188,6 +188,9 @@ def test_rotation_makes_a_new_secret_only_where_okno_makes_it(world):
     whatsapp, _ = create(world, "whatsapp")
     with pytest.raises(ValidationFailed, match="provider"):
         svc.connector_rotate_secret(actor=world.admin, connector=whatsapp)
+    chat, _ = create(world, "chat")
+    with pytest.raises(ValidationFailed, match="no secret"):
+        svc.connector_rotate_secret(actor=world.admin, connector=chat)
 
 
 def test_a_used_connector_is_deactivated_not_deleted(world):
@@ -365,7 +368,7 @@ def test_edit_never_shows_tokens_and_keeps_them_when_left_empty(world):
     page = client.get(f"{BASE}{connector.pk}/").content.decode()
     for name in ("token", "secret", "verify_token"):
         assert VALID["whatsapp"][name] not in page
-    assert "••••" in page and "106540352242922" in page
+    assert 'placeholder="••••0001"' in page and "106540352242922" in page
     assert "en = followup {{1}}" in page
     response = client.post(
         f"{BASE}{connector.pk}/",
@@ -395,6 +398,7 @@ def test_chat_page_shows_the_embed_snippet_escaped(world):
     page = login(world.admin).get(f"{BASE}{connector.pk}/").content.decode()
     assert "&lt;script " in page and connector.key in page
     assert "/hooks/chat/" not in page  # the widget needs no webhook
+    assert "Rotate secret" not in page and connector.secret not in page
     assert "Hello &lt;b&gt;there&lt;/b&gt;" in page
 
 
