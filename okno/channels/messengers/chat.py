@@ -208,17 +208,18 @@ def history(conversation, after: int = 0, limit: int = 100) -> list[dict]:
 
 
 def _typed_email(conversation) -> str:
-    """The latest email the visitor typed in this chat (from the raw store)."""
-    from okno.channels.messengers.inbound import envelope_key
+    """The latest email the visitor typed on this ticket's chat (from the raw store)."""
     from okno.channels.models import InboundEnvelope
 
-    prefix = envelope_key(conversation.connector, conversation.external_id + ":")
-    rows = InboundEnvelope.objects.filter(idempotency_key__startswith=prefix).order_by("-id")[:20]
+    rows = InboundEnvelope.objects.filter(
+        connector_id=conversation.connector_id, ticket_id=conversation.ticket_id
+    ).order_by("-id")[:20]
     for envelope in rows:
         try:
-            email = json.loads(envelope.raw_bytes()).get("email")
+            data = json.loads(envelope.raw_bytes())
         except ValueError:
             continue
+        email = data.get("email") if data.get("visitor") == conversation.external_id else ""
         if isinstance(email, str) and "@" in email:
             return email.strip()[:254]
     return ""

@@ -146,6 +146,11 @@ def clean_email(value) -> str:
     return email
 
 
+def field(data: dict, name: str, limit: int) -> str:
+    value = data.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
 def message_id(value) -> str:
     if not isinstance(value, str) or not 8 <= len(value) <= 64:
         raise Refused(400, "bad id")
@@ -156,15 +161,14 @@ def take_message(connector: Connector, visitor: str, data: dict, *, ip: str, fil
     """Store one visitor message raw and queue its processing; False for a resend."""
     limit("visitor", f"{connector.pk}:{visitor}", MESSAGES_PER_MINUTE)
     limit("ip-messages", ip, MESSAGES_PER_MINUTE * 4)
-    text = data.get("text") if isinstance(data.get("text"), str) else ""
-    text = text[: chat.TEXT_LIMIT]
+    text = field(data, "text", chat.TEXT_LIMIT)
     if not text.strip() and not files:
         raise Refused(400, "empty")
     raw = chat.item(
         visitor=visitor,
         message_id=message_id(data.get("id")),
         text=text,
-        name=data.get("name")[: chat.NAME_LIMIT] if isinstance(data.get("name"), str) else "",
+        name=field(data, "name", chat.NAME_LIMIT),
         email=clean_email(data.get("email")),
         language=_language(data.get("lang")),
         files=list(files),
@@ -300,19 +304,19 @@ def offline(request, connector):
     email = clean_email(data.get("email"))
     if not email:
         raise Refused(400, "email required")
+    text = field(data, "text", chat.TEXT_LIMIT)
+    if not text.strip():
+        raise Refused(400, "empty")
     # Its own conversation: the reply goes by email at once (chat.email_after).
-    visitor = chat.OFFLINE_PREFIX + secrets.token_urlsafe(12)
     raw = chat.item(
-        visitor=visitor,
+        visitor=chat.OFFLINE_PREFIX + secrets.token_urlsafe(12),
         message_id=message_id(data.get("id")),
-        text=(data.get("text") if isinstance(data.get("text"), str) else "")[: chat.TEXT_LIMIT],
-        name=data.get("name")[: chat.NAME_LIMIT] if isinstance(data.get("name"), str) else "",
+        text=text,
+        name=field(data, "name", chat.NAME_LIMIT),
         email=email,
         language=_language(data.get("lang")),
         offline=True,
     )
-    if not json.loads(raw)["text"].strip():
-        raise Refused(400, "empty")
     if store_items(connector, chat.ADAPTER.split(connector, raw)):
         tasks.drain_connector(connector.pk)
     return JsonResponse({"ok": True}, status=202)

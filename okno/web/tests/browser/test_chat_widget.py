@@ -174,3 +174,27 @@ def test_a_page_on_an_origin_the_connector_does_not_list_gets_no_widget(
     visitor.goto(url)
     visitor.wait_for_load_state("networkidle")
     expect(visitor.locator(".launcher")).to_have_count(0)
+
+
+def test_without_websockets_the_widget_falls_back_to_http(live_asgi, shop, world, new_context):
+    from okno.tickets.services import ticket_reply
+
+    url, page_settings = shop
+    connector = Connector.objects.create(
+        kind="chat", name="Shop chat", group=world.group_a, options={"origins": [url.rstrip("/")]}
+    )
+    page_settings["key"] = connector.key
+    chat.agent_seen(world.agent_a.pk)
+    context = new_context()
+    context.add_init_script("window.WebSocket = undefined;")  # a proxy that drops sockets
+    visitor = context.new_page()
+    errors = watch_console(visitor)
+    visitor.goto(url)
+    visitor.locator(".launcher").click()
+    visitor.locator("form.compose textarea").fill("Polling hello")
+    visitor.locator("form.compose textarea").press("Enter")
+    ticket = wait_for(lambda: Ticket.objects.filter(channel=Channel.CHAT).first())
+    expect(visitor.locator(".msg.visitor.pending")).to_have_count(0)
+    ticket_reply(ticket=ticket, actor=world.agent_a, body_text="Answer over HTTP")
+    expect(visitor.locator(".msg.agent", has_text="Answer over HTTP")).to_be_visible()
+    assert ticket.messages.count() == 2 and errors == []
