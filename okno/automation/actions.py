@@ -8,6 +8,7 @@ Add an action: write `_name(ticket, params, actor)`, list it in ACTIONS, and tea
 
 import importlib
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -54,42 +55,78 @@ def _status(value: str) -> Status:
     return status
 
 
-def _set_status(ticket, params, actor):
-    ticket_update(ticket=ticket, actor=actor, changes={"status": _status(params["status"])})
+# Field actions: each turns its params into `ticket_update` changes. A rule's field
+# actions in a row are merged into one update (`okno.automation.engine`); `tags` is
+# the ticket's tag names as the earlier actions left them.
 
 
-def _set_priority(ticket, params, actor):
-    ticket_update(
-        ticket=ticket, actor=actor, changes={"priority": Priority.from_name(params["priority"])}
-    )
+def _status_change(ticket, params, tags) -> dict:
+    return {"status": _status(params["status"])}
 
 
-def _set_group(ticket, params, actor):
+def _priority_change(ticket, params, tags) -> dict:
+    return {"priority": Priority.from_name(params["priority"])}
+
+
+def _group_change(ticket, params, tags) -> dict:
     group = Group.objects.filter(name=params["group"]).first()
     if group is None:
         raise ActionFailed(_("Unknown group %(g)s.") % {"g": params["group"]})
-    ticket_update(ticket=ticket, actor=actor, changes={"group": group})
+    return {"group": group}
 
 
-def _assign(ticket, params, actor):
-    if params.get("mode") == "auto":
+def _assignee_change(ticket, params, tags) -> dict:
+    email = (params.get("user") or "").lower()
+    user = User.objects.filter(email=email, is_active=True).first() if email else None
+    if email and user is None:
+        raise ActionFailed(_("Unknown agent %(e)s.") % {"e": email})
+    return {"assignee": user}
+
+
+def tag_name(name: str) -> str:
+    """A tag name as the tickets app stores it."""
+    return " ".join(str(name).split()).lower()[:60]
+
+
+def _tags_change(ticket, params, tags, *, add: bool) -> dict:
+    wanted = {tag_name(t) for t in params.get("tags", []) if str(t).strip()}
+    names = set(tags) | wanted if add else set(tags) - wanted
+    return {"tags": sorted(names)}
+
+
+FIELD_CHANGES = {
+    "set_status": _status_change,
+    "set_priority": _priority_change,
+    "set_group": _group_change,
+    "assign": _assignee_change,
+    "add_tags": lambda t, p, tags: _tags_change(t, p, tags, add=True),
+    "remove_tags": lambda t, p, tags: _tags_change(t, p, tags, add=False),
+}
+
+
+def is_field_action(action: dict) -> bool:
+    params = action.get("params") or {}
+    return action["type"] in FIELD_CHANGES and params.get("mode") != "auto"
+
+
+def field_change(action: dict, ticket: Ticket, tags: list[str]) -> dict:
+    return FIELD_CHANGES[action["type"]](ticket, action.get("params") or {}, tags)
+
+
+def current_tags(ticket: Ticket) -> list[str]:
+    return sorted(ticket.tags.values_list("name", flat=True))
+
+
+def _field_action(ticket, params, actor, *, kind: str):
+    if kind == "assign" and params.get("mode") == "auto":
         assign = feature("okno.assignment.services.assign_ticket_automatically")
         if assign is None:
             raise ActionFailed(_("Automatic assignment is not available."))
         assign(_fresh(ticket), actor=actor)
         return
-    email = (params.get("user") or "").lower()
-    user = User.objects.filter(email=email, is_active=True).first() if email else None
-    if email and user is None:
-        raise ActionFailed(_("Unknown agent %(e)s.") % {"e": email})
-    ticket_update(ticket=ticket, actor=actor, changes={"assignee": user})
-
-
-def _tags(ticket, params, actor, *, add: bool):
-    current = list(ticket.tags.values_list("name", flat=True))
-    wanted = {t.strip().lower() for t in params.get("tags", []) if t.strip()}
-    names = sorted(set(current) | wanted) if add else [t for t in current if t not in wanted]
-    ticket_update(ticket=ticket, actor=actor, changes={"tags": names})
+    tags = current_tags(ticket) if kind in ("add_tags", "remove_tags") else []
+    changes = FIELD_CHANGES[kind](ticket, params, tags)
+    ticket_update(ticket=ticket, actor=actor, changes=changes)
 
 
 def _add_note(ticket, params, actor):
@@ -193,12 +230,15 @@ def _apply_macro(ticket, params, actor):
 
 
 ACTIONS = {
-    "set_status": (_set_status, gettext_lazy("Set the status")),
-    "set_priority": (_set_priority, gettext_lazy("Set the priority")),
-    "set_group": (_set_group, gettext_lazy("Set the group")),
-    "assign": (_assign, gettext_lazy("Assign")),
-    "add_tags": (lambda t, p, a: _tags(t, p, a, add=True), gettext_lazy("Add tags")),
-    "remove_tags": (lambda t, p, a: _tags(t, p, a, add=False), gettext_lazy("Remove tags")),
+    "set_status": (partial(_field_action, kind="set_status"), gettext_lazy("Set the status")),
+    "set_priority": (
+        partial(_field_action, kind="set_priority"),
+        gettext_lazy("Set the priority"),
+    ),
+    "set_group": (partial(_field_action, kind="set_group"), gettext_lazy("Set the group")),
+    "assign": (partial(_field_action, kind="assign"), gettext_lazy("Assign")),
+    "add_tags": (partial(_field_action, kind="add_tags"), gettext_lazy("Add tags")),
+    "remove_tags": (partial(_field_action, kind="remove_tags"), gettext_lazy("Remove tags")),
     "add_note": (_add_note, gettext_lazy("Add an internal note")),
     "send_reply": (_send_reply, gettext_lazy("Send a reply")),
     "notify": (_notify, gettext_lazy("Notify agents")),

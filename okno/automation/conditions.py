@@ -7,6 +7,7 @@ a rule set that only looks at the status never queries the tags or the mailbox.
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -120,6 +121,15 @@ class Subject:
             self._cache[name] = _read_fact(self, name)
         return self._cache[name]
 
+    def normed(self, name: str):
+        """The fact normalized for comparing: a string, or a frozenset for tags."""
+        key = ("norm", name)
+        if key not in self._cache:
+            actual = self.fact(name)
+            many = isinstance(actual, list)
+            self._cache[key] = frozenset(map(_norm, actual)) if many else _norm(actual)
+        return self._cache[key]
+
     def changes(self, name: str) -> list[tuple]:
         """(old, new) of this field in the events of this run."""
         wanted = "status" if name in ("status", "state") else name
@@ -197,58 +207,89 @@ def _values(value) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _business_hours(subject: Subject, wanted) -> bool:
+def _business_hours(subject: Subject) -> bool:
     from okno.automation.hours import is_business_time
 
-    inside = is_business_time(subject.fact("time"))
-    return inside == _truthy(wanted)
+    return is_business_time(subject.fact("time"))
 
 
 def _truthy(value) -> bool:
     return _norm(value) not in ("false", "0", "no", "off")
 
 
-def check(subject: Subject, condition: dict) -> bool:  # noqa: C901 - one branch per operator
+def check(subject: Subject, condition: dict) -> bool:
+    return compile_condition(condition)(subject)
+
+
+def compile_condition(condition: dict) -> Callable[[Subject], bool]:  # noqa: C901 - per operator
+    """The condition as a function of a Subject, its value normalized once.
+
+    A trigger set is compiled once per process (`okno.automation.ruleset`), so the
+    work per ticket is reading facts (each once per Subject) and comparing."""
     name = condition["field"]
     op = condition["operator"]
     wanted = condition.get("value")
     if op == "within_business_hours":
-        return _business_hours(subject, True if wanted is None else wanted)
+        inside = _truthy(True if wanted is None else wanted)
+        return lambda s: _business_hours(s) == inside
     if op in CHANGE_OPERATORS:
-        changes = subject.changes(name)
         if op == "changed":
-            return bool(changes)
-        side = 1 if op == "changed_to" else 0
-        return any(_norm(pair[side]) == _norm(wanted) for pair in changes)
-    actual = subject.fact(name)
-    many = isinstance(actual, list)
+            return lambda s: bool(s.changes(name))
+        side, value = (1 if op == "changed_to" else 0), _norm(wanted)
+        return lambda s: any(_norm(pair[side]) == value for pair in s.changes(name))
+    value = _norm(wanted)
+    negate = op in ("is_not", "not_in", "not_contains")
     if op in ("is", "is_not"):
-        if many:
-            hit = _norm(wanted) in {_norm(a) for a in actual} if wanted else not actual
-        else:
-            hit = _norm(actual) == _norm(wanted)
-        return hit if op == "is" else not hit
+
+        def test(s):
+            actual = s.normed(name)
+            if isinstance(actual, frozenset):
+                return (value in actual if wanted else not actual) != negate
+            return (actual == value) != negate
+
+        return test
     if op in ("in", "not_in"):
-        options = {_norm(v) for v in _values(wanted)}
-        hit = bool(options & {_norm(a) for a in actual}) if many else _norm(actual) in options
-        return hit if op == "in" else not hit
+        options = frozenset(_norm(v) for v in _values(wanted))
+
+        def test(s):
+            actual = s.normed(name)
+            hit = bool(options & actual) if isinstance(actual, frozenset) else actual in options
+            return hit != negate
+
+        return test
     if op in ("contains", "not_contains"):
-        if many:
-            hit = _norm(wanted) in {_norm(a) for a in actual}
-        else:
-            hit = _norm(wanted) in _norm(actual)
-        return hit if op == "contains" else not hit
+        return lambda s: (value in s.normed(name)) != negate
     if op == "starts_with":
-        return _norm(actual).startswith(_norm(wanted))
+
+        def test(s):
+            actual = s.normed(name)
+            return not isinstance(actual, frozenset) and actual.startswith(value)
+
+        return test
     if op == "matches":
-        text = " ".join(actual) if many else ("" if actual is None else str(actual))
-        return compiled(wanted).search(text[:MAX_INPUT]) is not None
+        pattern = compiled(wanted)
+
+        def test(s):
+            actual = s.fact(name)
+            text = " ".join(actual) if isinstance(actual, list) else _text(actual)
+            return pattern.search(text[:MAX_INPUT]) is not None
+
+        return test
     if op in ("greater_than", "less_than"):
-        a, b = _number(name, actual), _number(name, wanted)
-        if a is None or b is None:
-            return False
-        return a > b if op == "greater_than" else a < b
+        limit, above = _number(name, wanted), op == "greater_than"
+
+        def test(s):
+            actual = _number(name, s.fact(name))
+            if actual is None or limit is None:
+                return False
+            return actual > limit if above else actual < limit
+
+        return test
     raise KeyError(op)
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
 
 
 _patterns: dict[str, re.Pattern] = {}
@@ -268,11 +309,17 @@ def compiled(pattern) -> re.Pattern:
     return found
 
 
+def compile_conditions(conditions: list[dict], mode: str = "all") -> Callable[[Subject], bool]:
+    tests = [compile_condition(c) for c in conditions]
+    if not tests:
+        return lambda s: True
+    if mode == "all":
+        return lambda s: all(test(s) for test in tests)
+    return lambda s: any(test(s) for test in tests)
+
+
 def matches(subject: Subject, conditions: list[dict], mode: str = "all") -> bool:
-    if not conditions:
-        return True
-    results = (check(subject, c) for c in conditions)
-    return all(results) if mode == "all" else any(results)
+    return compile_conditions(conditions, mode)(subject)
 
 
 def validate_conditions(conditions, *, prefix: str = "conditions") -> list[dict]:

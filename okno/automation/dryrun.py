@@ -10,8 +10,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from okno.automation.conditions import event_names, matches
-from okno.automation.engine import subject_for
+from okno.automation.conditions import compile_conditions
+from okno.automation.engine import subject_for, trigger_names
 from okno.tickets.models import Ticket, TicketEvent
 
 WINDOW = dt.timedelta(days=7)
@@ -28,6 +28,7 @@ def dry_run(*, events: list, conditions: list, match: str = "all", visible=None)
     if visible is not None:
         rows = rows.filter(ticket__in=visible)
     wanted = set(events)
+    test = compile_conditions(conditions, match)
     groups: dict[int, dict[int, list]] = {}
     for event in rows.iterator(chunk_size=2000):
         groups.setdefault(event.ticket_id, {}).setdefault(event.version, []).append(event)
@@ -41,10 +42,7 @@ def dry_run(*, events: list, conditions: list, match: str = "all", visible=None)
         if ticket is None:
             continue
         for batch in groups[number].values():
-            names = set().union(*(event_names(e) for e in batch))
-            if "created" in names:
-                names -= {"customer_replied", "agent_replied"}
-            if names & wanted and matches(subject_for(ticket, batch), conditions, match):
+            if trigger_names(batch) & wanted and test(subject_for(ticket, batch)):
                 found.append(ticket)
                 break
     return found

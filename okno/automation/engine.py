@@ -4,13 +4,18 @@ For each ticket in a batch of events:
 1. Read the cascade state the events carry in `data["automation"]`: `depth` (how
    many rule actions led to them) and `fired` (triggers that already acted in this
    cascade). Events at depth MAX_DEPTH are not processed: a loop ends there.
-2. In one transaction, walk the active triggers in order. A trigger is skipped when
-   none of its event names occurred, when it already fired in this cascade, or when
-   its conditions fail; otherwise its actions run one by one, each in a savepoint,
-   as the rule's SystemActor (the history shows the rule's name). A failing action
-   is logged on the rule and on the ticket and the others still run.
-   "Stop processing" ends the walk.
-3. Before commit, stamp the events the actions wrote with depth + 1 and the fired
+2. Take the triggers woken by the events' names and not yet fired in this cascade
+   from the process's compiled rule set (`ruleset.py`); when there are none, stop
+   without touching the ticket.
+3. Load the ticket once (one query) and, in one transaction, walk those triggers in
+   order, checking each one's compiled conditions in Python against that snapshot
+   (a fact such as the tags or the message text is read once, when a condition
+   first asks). A trigger whose conditions hold runs its actions one by one, each
+   in a savepoint, as the rule's SystemActor (the history shows the rule's name); a
+   failing action is logged on the rule and on the ticket and the others still
+   run. After a rule acted, the ticket row is re-read so later rules see the change.
+   "Stop processing" ends the walk. The log rows are inserted together at the end.
+4. Before commit, stamp the events the actions wrote with depth + 1 and the fired
    set, so the next round (dispatched after commit) continues the cascade.
 """
 
@@ -18,14 +23,17 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from okno.automation import actions as action_registry
-from okno.automation.conditions import Subject, event_names, matches
-from okno.automation.models import AutomationLog, RuleKind, Trigger
+from okno.automation import ruleset
+from okno.automation.conditions import Subject, event_names
+from okno.automation.models import AutomationLog, RuleKind
+from okno.automation.ruleset import RuleSet
 from okno.core.actors import rule_actor
 from okno.tickets.models import Message, Ticket, TicketEvent
+from okno.tickets.services import ticket_update
 from okno.tickets.services.events import record_event
 
 log = logging.getLogger("okno.automation")
@@ -48,26 +56,46 @@ def cascade_of(events) -> Cascade:
     return Cascade(depth=depth, fired=fired)
 
 
+RELATED = ("status", "category", "group", "assignee", "contact", "organization")
+
+
 def load_ticket(number: int) -> Ticket | None:
-    return (
-        Ticket.objects.select_related(
-            "status", "category", "group", "assignee", "contact", "organization"
-        )
-        .filter(number=number, is_deleted=False)
-        .first()
-    )
+    # No ORDER BY (.first() would add the model's): PostgreSQL plans a sorted
+    # seven-table join for it in milliseconds, more than the lookup itself.
+    rows = Ticket.objects.select_related(*RELATED).filter(number=number, is_deleted=False)
+    return next(iter(rows), None)
 
 
 class EventSubject(Subject):
-    """A Subject whose message text is read only if a condition asks for it."""
+    """A Subject whose message text is read only if a condition asks for it, and
+    which re-reads its ticket after a rule changed it."""
 
     message_ids: list
+    KEEP = ("body", "mailbox", ("norm", "body"), ("norm", "mailbox"))  # rules never change these
 
     def fact(self, name):
         if name == "body" and "body" not in self._cache:
             rows = Message.objects.filter(pk__in=self.message_ids).values_list("body_text")
             self.body = "\n".join(r[0] for r in rows)
         return super().fact(name)
+
+    def refresh(self, fresh: Ticket | None = None, *, tags: list[str] | None = None) -> None:
+        """Follow the ticket after a rule changed it: `fresh` is the updated row when
+        the caller has it (else the row alone is re-read); relations whose id did not
+        change are kept, and `tags` are the tag names when the caller knows them."""
+        old = self.ticket
+        fresh = fresh or next(iter(Ticket.objects.filter(number=old.number)), None)
+        if fresh is None:
+            return
+        for name in RELATED:
+            relation = Ticket._meta.get_field(name)
+            same = getattr(old, relation.attname) == getattr(fresh, relation.attname)
+            if same and relation.is_cached(old) and not relation.is_cached(fresh):
+                relation.set_cached_value(fresh, relation.get_cached_value(old))
+        self.ticket = fresh
+        self._cache = {k: v for k, v in self._cache.items() if k in self.KEEP}
+        if tags is not None:
+            self._cache["tags"] = list(tags)
 
 
 def subject_for(ticket: Ticket, events) -> EventSubject:
@@ -78,86 +106,76 @@ def subject_for(ticket: Ticket, events) -> EventSubject:
     return subject
 
 
-_cache: dict = {}
+def trigger_names(events) -> set[str]:
+    names = set().union(*(event_names(e) for e in events))
+    if "created" in names:  # the first message is the request, not a reply
+        names -= {"customer_replied", "agent_replied"}
+    return names
 
 
-def active_triggers() -> list[Trigger]:
-    """The active triggers in order, decoded once per process per change.
-
-    Decoding 200 rules' JSON costs more than everything else for a typical ticket, so
-    the list is kept until the table changes; one small aggregate query tells (every
-    save goes through the services, which bump `updated_at`)."""
-    version = tuple(
-        Trigger.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id")).values()
-    )
-    if _cache.get("version") != version:
-        _cache["triggers"] = list(Trigger.objects.filter(active=True).order_by("position", "id"))
-        _cache["version"] = version
-    return _cache["triggers"]
-
-
-def process_events(events, triggers: list[Trigger] | None = None) -> None:
+def process_events(events, rules: RuleSet | None = None) -> None:
     by_ticket: dict[int, list] = {}
     for event in events:
         by_ticket.setdefault(event.ticket_id, []).append(event)
-    if triggers is None:
-        triggers = active_triggers()
-    if not triggers:
+    rules = rules or ruleset.current()
+    if not rules.triggers:
         return
     for number, ticket_events in by_ticket.items():
         try:
-            process_ticket(number, ticket_events, triggers)
+            process_ticket(number, ticket_events, rules)
         except Exception:  # one ticket's trouble must not stall the others
             log.exception("triggers on #%s failed", number)
 
 
-def process_ticket(number: int, events, triggers: list[Trigger]) -> list[int]:
+def process_ticket(number: int, events, rules: RuleSet) -> list[int]:
     """Run the triggers for one ticket's events; returns the ids of the triggers fired."""
-    names = set().union(*(event_names(e) for e in events))
-    if "created" in names:  # the first message is the request, not a reply
-        names -= {"customer_replied", "agent_replied"}
+    names = trigger_names(events)
     cascade = cascade_of(events)
     if not names or cascade.depth >= MAX_DEPTH:
         return []
-    candidates = [t for t in triggers if names.intersection(t.events) and t.pk not in cascade.fired]
+    candidates = rules.candidates(names, skip=cascade.fired)
     if not candidates:
         return []
     ticket = load_ticket(number)
     if ticket is None:
         return []
     fired: list[int] = []
-    with _one_enqueue(), transaction.atomic():
-        watermark = _last_event_id(number)
+    logs: list[AutomationLog] = []
+    watermark = None
+    with batched_events(seconds=3600), transaction.atomic():
         subject = subject_for(ticket, events)
-        for trigger in candidates:
+        for compiled in candidates:
+            trigger = compiled.rule
             try:
-                hit = matches(subject, trigger.conditions, trigger.match)
+                hit = compiled.test(subject)
             except Exception as exc:  # a bad stored condition: log it, skip the rule
-                _log_failure(RuleKind.TRIGGER, trigger, ticket, None, exc)
+                _log_failure(RuleKind.TRIGGER, trigger, subject.ticket, None, exc)
                 continue
             if not hit:
                 continue
-            run_actions(RuleKind.TRIGGER, trigger, ticket)
+            if watermark is None:
+                watermark = _last_event_id(number)
+            # The snapshot follows the changes, so later rules see them.
+            run_actions(RuleKind.TRIGGER, trigger, subject.ticket, logs=logs, subject=subject)
             fired.append(trigger.pk)
             if trigger.stop_processing:
                 break
-            if trigger is not candidates[-1]:  # later rules see the changes
-                ticket = load_ticket(number) or ticket
-                subject = subject_for(ticket, events)
+        AutomationLog.objects.bulk_create(logs)
         if fired:
             _stamp(number, watermark, cascade, fired)
     return fired
 
 
-def _one_enqueue():
-    """The events all actions wrote go to the queue as one task, not one per action
-    (a queue write can cost a disk flush); a no-op where core has no batching."""
+def batched_events(seconds: float):
+    """The committed events go to the queue in one task per `seconds`, not one per
+    transaction or per action (a queue write can cost a disk flush); a no-op where
+    core has no batching."""
     from contextlib import nullcontext
 
     from okno.automation.actions import feature
 
     batched = feature("okno.core.events.batched_dispatch")
-    return batched(seconds=3600, size=100_000) if batched else nullcontext()
+    return batched(seconds=seconds, size=100_000) if batched else nullcontext()
 
 
 def _last_event_id(number: int) -> int:
@@ -172,22 +190,92 @@ def _stamp(number: int, watermark: int, cascade: Cascade, fired: list[int]) -> N
     TicketEvent.objects.bulk_update(written, ["data"])
 
 
-def run_actions(kind: str, rule, ticket: Ticket) -> bool:
-    """Each action in its own savepoint; failures are logged and the rest go on."""
-    actor = rule_actor(rule.name)
-    ok = True
+def run_actions(kind: str, rule, ticket: Ticket, *, logs: list | None = None, subject=None) -> bool:
+    """Run a rule's actions; failures are logged and the rest go on.
+
+    Field actions in a row (status, priority, group, assignee, tags) are merged into
+    one `ticket_update` (one write, one version, an event per field, all named after
+    the rule); any other action runs alone. Each write is in its own savepoint
+    (ticket_update's own atomic block, or one around the action). When
+    a merged update fails, its actions are retried one by one, so one bad change does
+    not cost the others. With `subject`, the snapshot follows the ticket (the updated
+    row `ticket_update` returns, the tag names the actions computed). With `logs`,
+    the success row is appended there for one bulk insert."""
+    runner = _Runner(kind, rule, ticket, subject)
     for action in rule.actions:
-        try:
-            with transaction.atomic():
-                action_registry.run(action, ticket, actor)
-        except Exception as exc:
-            ok = False
-            _log_failure(kind, rule, ticket, action, exc)
-    if ok:
-        AutomationLog.objects.create(
+        if action_registry.is_field_action(action):
+            runner.plan(action)
+        else:
+            runner.flush()
+            runner.run(action)
+    runner.flush()
+    if runner.ok:
+        row = AutomationLog(
             rule_kind=kind, rule_id=rule.pk, rule_name=rule.name, ticket=ticket, ok=True
         )
-    return ok
+        if logs is None:
+            row.save()
+        else:
+            logs.append(row)
+    return runner.ok
+
+
+class _Runner:
+    def __init__(self, kind: str, rule, ticket: Ticket, subject):
+        self.kind, self.rule, self.ticket, self.subject = kind, rule, ticket, subject
+        self.actor = rule_actor(rule.name)
+        self.ok = True
+        self.tags: list[str] | None = None
+        self.changes: dict = {}
+        self.planned: list[dict] = []
+
+    def fail(self, action: dict | None, exc: Exception) -> None:
+        self.ok = False
+        _log_failure(self.kind, self.rule, self.ticket, action, exc)
+
+    def plan(self, action: dict) -> None:
+        if self.tags is None:
+            has = self.subject is not None
+            self.tags = (
+                self.subject.fact("tags") if has else action_registry.current_tags(self.ticket)
+            )
+        try:
+            change = action_registry.field_change(action, self.ticket, self.tags)
+        except Exception as exc:
+            self.fail(action, exc)
+            return
+        self.tags = change.get("tags", self.tags)
+        self.changes.update(change)
+        self.planned.append(action)
+
+    def flush(self) -> None:
+        changes, planned = self.changes, self.planned
+        self.changes, self.planned = {}, []
+        if not changes:
+            return
+        try:  # ticket_update is atomic: a failure rolls back its own savepoint only
+            fresh = ticket_update(ticket=self.ticket, actor=self.actor, changes=changes)
+        except Exception as exc:
+            if len(planned) == 1:
+                self.fail(planned[0], exc)
+            else:  # find the bad one: each alone, in its own savepoint
+                for action in planned:
+                    self.run(action)
+            return
+        self.ticket = fresh
+        if self.subject is not None:
+            self.subject.refresh(fresh, tags=changes.get("tags"))
+
+    def run(self, action: dict) -> None:
+        try:
+            with transaction.atomic():
+                action_registry.run(action, self.ticket, self.actor)
+        except Exception as exc:
+            self.fail(action, exc)
+        self.tags = None
+        if self.subject is not None:
+            self.subject.refresh()
+            self.ticket = self.subject.ticket
 
 
 def _describe(exc: Exception) -> str:
@@ -208,10 +296,9 @@ def _log_failure(kind: str, rule, ticket: Ticket, action: dict | None, exc: Exce
         ok=False,
         message=message,
     )
-    type(rule).objects.filter(pk=rule.pk).update(last_error=message)
-    from django.db.models import F
-
-    type(rule).objects.filter(pk=rule.pk).update(error_count=F("error_count") + 1)
+    type(rule).objects.filter(pk=rule.pk).update(
+        last_error=message, error_count=F("error_count") + 1
+    )
     record_event(
         ticket_id=ticket.number,
         actor=rule_actor(rule.name),

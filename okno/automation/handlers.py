@@ -2,6 +2,7 @@
 
 import logging
 
+from okno.automation import ruleset
 from okno.automation.engine import load_ticket, process_events
 from okno.automation.greeting import maybe_greet
 
@@ -9,16 +10,14 @@ log = logging.getLogger("okno.automation")
 
 
 def on_ticket_events(events) -> None:
-    created = {}
-    for event in events:
-        if event.kind == "created":
-            created.setdefault(event.ticket_id, []).append(event)
-    for number in created:
+    rules = ruleset.current()
+    created = {e.ticket_id for e in events if e.kind == "created"}
+    for number in created if rules.greeting_channels else ():
         ticket = load_ticket(number)
-        if ticket is None:
+        if ticket is None or ticket.channel not in rules.greeting_channels:
             continue
         try:
             maybe_greet(ticket, [e for e in events if e.ticket_id == number])
         except Exception:
             log.exception("auto-greeting of #%s failed", number)
-    process_events(events)
+    process_events(events, rules)

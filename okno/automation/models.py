@@ -188,3 +188,11 @@ class AutomationLog(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["rule_kind", "rule_id", "created_at"], name="autolog_rule")]
+
+
+class RulesVersion(models.Model):
+    """One row whose random token changes, in the same transaction, whenever the
+    triggers or greetings change (`okno.automation.ruleset.rules_changed`); each
+    process keeps its compiled rule set until the token it read differs."""
+
+    token = models.CharField(max_length=32)

@@ -17,6 +17,7 @@ from okno.automation.models import (
     TimeRule,
     Trigger,
 )
+from okno.automation.ruleset import rules_changed
 from okno.automation.templating import LANGUAGES, check_syntax
 from okno.core.errors import NotAllowed, ValidationFailed
 
@@ -73,13 +74,17 @@ def trigger_save(*, actor, values: dict, trigger: Trigger | None = None) -> Trig
             Trigger.objects.order_by("-position").values_list("position", flat=True).first() or 0
         ) + 10
     trigger.updated_at = timezone.now()
-    trigger.save()
+    with transaction.atomic():
+        trigger.save()
+        rules_changed()
     return trigger
 
 
 def trigger_delete(*, actor, trigger: Trigger) -> None:
     _require(permissions.can_manage_rules(actor))
-    trigger.delete()
+    with transaction.atomic():
+        trigger.delete()
+        rules_changed()
 
 
 def rule_reset_errors(*, actor, rule) -> None:
@@ -225,6 +230,7 @@ def greeting_save(*, actor, values: dict, greeting: AutoGreeting | None = None) 
     greeting.active = bool(values.get("active", True))
     with transaction.atomic():
         greeting.save()
+        rules_changed()
         if greeting.active and mailbox is not None and mailbox.send_acknowledgement:
             mailbox_save(actor=actor, mailbox=mailbox, values={"send_acknowledgement": False})
     return greeting
@@ -232,7 +238,9 @@ def greeting_save(*, actor, values: dict, greeting: AutoGreeting | None = None) 
 
 def greeting_delete(*, actor, greeting: AutoGreeting) -> None:
     _require(permissions.can_manage_rules(actor))
-    greeting.delete()
+    with transaction.atomic():
+        greeting.delete()
+        rules_changed()
 
 
 # --- export / import ------------------------------------------------------------------

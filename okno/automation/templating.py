@@ -6,6 +6,8 @@ put there and nothing else: no model instance, no manager, no `__class__`.
 Repetition (`*`, `**`) is capped so a template cannot allocate without bound.
 """
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -47,13 +49,19 @@ _TEXT = _environment(False)
 _HTML = _environment(True)
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str, html: bool):
+    """Compiling costs milliseconds, rendering microseconds: a time rule answering a
+    hundred tickets compiles its text once."""
+    return (_HTML if html else _TEXT).from_string(source)
+
+
 def render(source: str, context: dict, *, html: bool = False) -> str:
     """Render `source`; a broken or forbidden template raises `TemplateFailed`."""
     if len(source or "") > MAX_TEMPLATE:
         raise TemplateFailed(_("The template is too long."), field="body")
-    env = _HTML if html else _TEXT
     try:
-        out = env.from_string(source or "").render(context)
+        out = _compiled(source or "", html).render(context)
     except JinjaError as exc:
         raise TemplateFailed(
             _("The template cannot be rendered: %(error)s") % {"error": exc}, field="body"
