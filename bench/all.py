@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, emit, log  # noqa: E402
 
-SCRIPTS = ["run", "mail", "sla", "kb", "automation", "reports"]
+SCRIPTS = ["run", "mail", "messaging", "sla", "kb", "automation", "reports"]
 
 
 def main() -> int:
