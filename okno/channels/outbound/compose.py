@@ -19,9 +19,12 @@ from django.utils.translation import gettext
 
 from okno.channels.models import Delivery, DeliveryKind, InboundEnvelope, Mailbox, OutboundMessageId
 from okno.core.text import display_html
-from okno.tickets.models import Channel, Direction, Message, Ticket
+from okno.tickets.models import AuthorKind, Channel, Direction, Message, Ticket
 
 DEFAULT_TAG = "[#{number}]"
+# RFC 3834: an automatic answer to a person's mail (acknowledgements, rules' replies);
+# the second header keeps Exchange's out-of-office from answering it back.
+AUTO_REPLY_HEADERS = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
 MAX_REFERENCES = 10  # the root and the nearest ones thread every client we know
 REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|antw|отв|ответ|відп)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 
@@ -206,7 +209,8 @@ def _compose_reply(delivery: Delivery) -> EmailMultiAlternatives:
         text=text,
         html=html,
         from_=from_header(delivery.mailbox, author.name if author else ""),
-        headers={},  # a person's answer: no Auto-Submitted
+        # A person's answer carries no Auto-Submitted; a rule's does (RFC 3834).
+        headers=AUTO_REPLY_HEADERS if message.author_kind == AuthorKind.SYSTEM else {},
     )
     _attach(email, message)
     return email
@@ -233,7 +237,5 @@ def _compose_acknowledgement(delivery: Delivery) -> EmailMultiAlternatives:
         text=text,
         html=html,
         from_=from_header(delivery.mailbox),
-        # RFC 3834: an automatic answer to a person's mail; the second header keeps
-        # Exchange's out-of-office from answering it back.
-        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+        headers=AUTO_REPLY_HEADERS,
     )

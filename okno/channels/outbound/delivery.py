@@ -77,6 +77,9 @@ OVERDUE = dt.timedelta(minutes=5)
 OUTBOUND_ACTOR = SystemActor(label="email")
 
 ACKNOWLEDGED_CHANNELS = {Channel.EMAIL, Channel.PORTAL}
+# Public messages that go out: agents' replies and automation's (system-authored,
+# sent with Auto-Submitted: auto-replied, see compose.py).
+REPLY_AUTHORS = {AuthorKind.AGENT, AuthorKind.SYSTEM}
 # Addresses that never read mail; an acknowledgement to them only makes noise.
 MACHINE_LOCAL_PARTS = {
     "mailer-daemon",
@@ -167,13 +170,14 @@ def _create(
 
 
 def delivery_for_reply(message: Message) -> Delivery | None:
-    """The delivery of an agent's public reply; None when it does not go out by email."""
+    """The delivery of a public reply (an agent's, or a rule's: an automatic reply or
+    greeting); None when it does not go out."""
     existing = Delivery.objects.filter(message=message, kind=DeliveryKind.REPLY).first()
     if existing is not None:
         return existing
     if not (
         message.public
-        and message.author_kind == AuthorKind.AGENT
+        and message.author_kind in REPLY_AUTHORS
         and message.direction == Direction.OUT
     ):
         return None  # internal notes and customers' own messages never go out

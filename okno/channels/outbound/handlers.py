@@ -3,8 +3,8 @@
 Only decides *what* to send and queues it; composing and sending happen in tasks.
 """
 
-from okno.channels.outbound.delivery import ACKNOWLEDGED_CHANNELS
-from okno.tickets.models import AuthorKind, Direction
+from okno.channels.outbound.delivery import ACKNOWLEDGED_CHANNELS, REPLY_AUTHORS
+from okno.tickets.models import Direction
 
 
 def on_ticket_events(events) -> None:
@@ -16,7 +16,7 @@ def on_ticket_events(events) -> None:
         if (
             event.kind == "message"
             and data.get("direction") == Direction.OUT
-            and data.get("author_kind") == AuthorKind.AGENT
+            and data.get("author_kind") in REPLY_AUTHORS
             and data.get("message")
         ):
             tasks.send_reply(data["message"])
