@@ -41,6 +41,7 @@ from okno.core.errors import ValidationFailed
 log = logging.getLogger("okno.channels.messengers")
 
 COMMON = ("name", "group", "active", "reopen_window_hours")
+EDITABLE_COLUMNS = [*COMMON, "token", "secret", "base_url", "options"]
 MAX_ORIGINS = 50
 MAX_MAP_ENTRIES = 200
 MAX_REOPEN_HOURS = 24 * 365
@@ -689,7 +690,9 @@ def connector_update(*, actor, connector: Connector, **changes) -> Connector:
         locked = Connector.objects.select_for_update().get(pk=connector.pk)
         _apply_common(locked, common)
         _apply_settings(locked, specific, creating=False)
-        locked.save()
+        # Not poll_offset, last_error, last_activity_at: the poller and the pipeline
+        # write those without this lock (SQLite has none).
+        locked.save(update_fields=EDITABLE_COLUMNS)
     _after_save(locked)
     return locked
 
@@ -705,6 +708,7 @@ def connector_delete(*, actor, connector: Connector) -> bool:
         if connector.active:
             connector_update(actor=actor, connector=connector, active=False)
         return False
+    log.info("connector %s deleted by %s", connector.pk, getattr(actor, "pk", actor))
     connector.delete()
     return True
 
@@ -720,6 +724,7 @@ def connector_rotate_secret(*, actor, connector: Connector) -> str:
         )
     secret = new_connector_secret()
     Connector.objects.filter(pk=connector.pk).update(secret=secret)
+    log.info("connector %s secret rotated by %s", connector.pk, getattr(actor, "pk", actor))
     connector.refresh_from_db()
     _after_save(connector)  # Telegram must learn the new secret token
     return secret
