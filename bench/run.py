@@ -4,6 +4,7 @@
     python bench/run.py --quick    10k tickets only
     python bench/run.py --smoke    1k tickets, 3 runs (does every measurement start)
     python bench/run.py --db sqlite --tickets 20000
+    python bench/run.py --quick --db sqlite --only api_create
 
 Each (database, size) runs in a child process with its own data directory
 (OKNO_DATA_DIR in a temporary folder) and, on PostgreSQL, its own database
@@ -32,7 +33,7 @@ PG_DB = "okno_bench"
 # --- child: one database, one size ---------------------------------------------
 
 
-def child(db: str, tickets: int, runs: int) -> None:
+def child(db: str, tickets: int, runs: int, only: list[str] | None = None) -> None:
     django_setup_and_migrate()
     from django.conf import settings
     from django.db import connection
@@ -54,6 +55,8 @@ def child(db: str, tickets: int, runs: int) -> None:
     )
     ctx["runs"] = runs
     for name, measure in MEASUREMENTS:
+        if only and name not in only:
+            continue
         try:
             for result in measure(ctx):
                 emit({"bench": name, "db": db, "tickets": tickets, **result})
@@ -71,10 +74,12 @@ def child(db: str, tickets: int, runs: int) -> None:
 # --- parent: orchestration ---------------------------------------------------------
 
 
-def run_child(db: str, tickets: int, runs: int) -> int:
+def run_child(db: str, tickets: int, runs: int, only: list[str] | None = None) -> int:
     log(f"== {db}, {tickets} tickets")
     command = [sys.executable, __file__, "--child", "--db", db]
     command += ["--tickets", str(tickets), "--runs", str(runs)]
+    for name in only or []:
+        command += ["--only", name]
     return run_in_sandbox(command, name="core", db=db, pg_db=PG_DB)
 
 
@@ -85,10 +90,13 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], action="append")
     parser.add_argument("--tickets", type=int, action="append")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement")
+    parser.add_argument(
+        "--only", action="append", help="run only this measurement (repeatable): ticket_list, ..."
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.db[0], args.tickets[0], args.runs)
+        child(args.db[0], args.tickets[0], args.runs, args.only)
         return 0
     if args.smoke:
         args.runs = min(args.runs, 3)
@@ -102,7 +110,7 @@ def main() -> int:
     failed = 0
     for db in databases:
         for tickets in sizes:
-            failed += run_child(db, tickets, args.runs) != 0
+            failed += run_child(db, tickets, args.runs, args.only) != 0
     return 1 if failed else 0
 
 

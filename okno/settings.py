@@ -146,7 +146,7 @@ if REDIS_URL:
     }
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "okno.core.queue.SqliteHuey",  # synchronous=NORMAL, as the DB
         "name": "okno",
         "filename": str(DATA_DIR / "queue.sqlite3"),
         "immediate": False,
