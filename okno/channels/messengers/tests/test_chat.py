@@ -325,3 +325,20 @@ def test_the_conversation_row_is_the_visitor(world, connector, visitor):
     conversation = Conversation.objects.get(connector=connector)
     assert conversation.external_id == chat.read_token(visitor.token)[1]
     assert conversation.ticket == the_ticket()
+
+
+def test_the_shared_webhook_url_takes_nothing_for_the_chat(world, connector):
+    response = Client().post(
+        f"/hooks/chat/{connector.key}/",
+        json.dumps({"id": "x" * 10, "visitor": "v", "text": "forged"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert InboundEnvelope.objects.count() == 0
+
+
+def test_a_deactivated_agent_is_not_online(world, connector, visitor):
+    chat.agent_seen(world.agent_a.pk)
+    world.agent_a.is_active = False
+    world.agent_a.save()
+    assert visitor.start().json()["online"] is False

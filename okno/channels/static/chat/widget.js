@@ -70,7 +70,7 @@
   var offEmail = el("input", { type: "email", name: "email", required: "", maxlength: "254", autocomplete: "email" });
   var offText = el("textarea", { name: "text", rows: "4", required: "", maxlength: "5000" });
   var offBtn = el("button", { type: "submit", class: "send" });
-  var offDone = el("p", { class: "done", role: "status" });
+  var offDone = el("p", { class: "done", role: "status", tabindex: "-1" });
   offline.append(offIntro, offName, offEmail, offText, offBtn, offDone);
 
   panel.append(head, log, typing, compose, offline);
@@ -224,6 +224,7 @@
       text: offText.value.trim(), lang: lang }).then(function () {
       offDone.textContent = S.t.offline_sent;
       [offName, offEmail, offText, offBtn].forEach(function (n) { n.disabled = true; });
+      offDone.focus();  // the focused button is now disabled: keep the focus in the panel
     }, function () { offDone.textContent = S.t.error; });
   });
 

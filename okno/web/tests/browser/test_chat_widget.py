@@ -156,6 +156,10 @@ def test_without_an_agent_online_the_visitor_gets_the_offline_form(
     offline.locator("textarea").fill("Please call me back")
     offline.locator("button").click()
     expect(offline.locator(".done")).not_to_be_empty()
+    visitor.keyboard.press("Escape")  # closes, and the focus goes back to the launcher
+    expect(visitor.locator(".panel")).to_be_hidden()
+    expect(visitor.locator(".launcher")).to_be_focused()
+    expect(visitor.locator(".launcher")).to_have_attribute("aria-expanded", "false")
     ticket = wait_for(lambda: Ticket.objects.filter(channel=Channel.CHAT).first())
     assert ticket.contact.email == "ann@shop.example"
     assert ticket.messages.get().body_text == "Please call me back"
