@@ -14,14 +14,14 @@ import datetime as dt
 from collections import Counter
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from okno.reports.models_stats import DailyStats, TicketFact
 from okno.sla.calendar import between
 from okno.sla.models import BusinessCalendar, SlaState, TicketSla
 from okno.sla.policies import calendar_spec
-from okno.tickets.models import DONE_CATEGORIES, Status, StatusCategory, Ticket
+from okno.tickets.models import DONE_CATEGORIES, Status, StatusCategory, Ticket, TicketEvent
 
 STATUS_MINUTES = {
     StatusCategory.NEW: "minutes_new",
@@ -162,7 +162,13 @@ def refresh_facts(ticket_ids) -> None:
     categories = status_categories()
     default_calendar = BusinessCalendar.objects.order_by("pk").first()
     sla = _sla_counts(ticket_ids)
-    tickets = Ticket.objects.filter(number__in=ticket_ids).prefetch_related("events")
+    # Only the events compute_fact reads: a long chat's customer messages stay unloaded.
+    counted = TicketEvent.objects.filter(
+        Q(kind__in=("created", "status_changed")) | Q(kind="message", data__author_kind="agent")
+    )
+    tickets = Ticket.objects.filter(number__in=ticket_ids).prefetch_related(
+        Prefetch("events", queryset=counted)
+    )
     found = set()
     for ticket in tickets:
         found.add(ticket.number)
