@@ -89,6 +89,15 @@ class Mailbox(models.Model):
         help_text=_("A later reply opens a new ticket linked as a follow-up."),
     )
     only_allowlisted = models.BooleanField(_("accept only allowlisted senders"), default=False)
+    authserv_id = models.CharField(
+        _("trusted Authentication-Results from"),
+        max_length=253,
+        blank=True,
+        help_text=_(
+            "The authserv-id your receiving mail server writes in Authentication-Results "
+            "(e.g. mx.example.com). Empty: the server-wide setting OKNO_MAIL_AUTHSERV_ID."
+        ),
+    )
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -104,6 +113,14 @@ class Mailbox(models.Model):
         # Addresses are compared lower-cased everywhere; keep the stored one so too.
         self.address = (self.address or "").strip().lower()
         super().save(*args, **kwargs)
+
+
+class SenderAuth(models.TextChoices):
+    """What our receiving mail server found of the sender's DMARC / DKIM / SPF."""
+
+    UNKNOWN = "", _("Not checked")
+    PASS = "pass", _("Passed")
+    FAIL = "fail", _("Failed")
 
 
 class EnvelopeState(models.TextChoices):
@@ -145,6 +162,11 @@ class InboundEnvelope(models.Model):
     subject = models.CharField(max_length=250, blank=True)
     auto_submitted = models.BooleanField(default=False)
     auto_reason = models.CharField(max_length=200, blank=True)
+    # The Authentication-Results verdict of our own mail server (see email/authres.py).
+    sender_auth = models.CharField(
+        max_length=4, choices=SenderAuth.choices, default=SenderAuth.UNKNOWN, blank=True
+    )
+    auth_results = models.JSONField(default=dict, blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
