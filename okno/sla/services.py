@@ -119,7 +119,8 @@ def _is_customer_message(event: TicketEvent) -> bool:
 
 def _opening_message_ids(number: int, events: list[TicketEvent]) -> set[int]:
     """The message a ticket was opened with is neither a response nor a new wait."""
-    if not any(e.kind == "message" for e in events):
+    # The opening message comes with the "created" event, in the same commit.
+    if not any(e.kind == "created" for e in events):
         return set()
     first = Message.objects.filter(ticket_id=number).order_by("created_at", "id").first()
     return {first.pk} if first else set()

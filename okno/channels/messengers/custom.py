@@ -28,6 +28,7 @@ from okno.contacts.models import IdentityKind
 from okno.webhooks import signing
 
 MAX_MESSAGES = 100  # per webhook body
+MAX_ID = 200  # characters of a message or chat id
 
 
 def signed_headers(secret: str, body: bytes) -> dict:
@@ -62,10 +63,14 @@ class CustomAdapter(Adapter):
             raise ValueError(f"expected 1 to {MAX_MESSAGES} items in 'messages'")
         items = []
         for item in messages:
-            if not isinstance(item, dict) or not _text(item.get("id"), 200):
-                raise ValueError("every message needs a string 'id'")
-            if not _text(item.get("chat_id"), 200):
-                raise ValueError("every message needs a string 'chat_id'")
+            if not isinstance(item, dict):
+                raise ValueError("every message must be an object")
+            for name in ("id", "chat_id"):
+                value = item.get(name)
+                if not isinstance(value, str) or not 0 < len(value) <= MAX_ID:
+                    raise ValueError(
+                        f"every message needs a string {name!r} of 1 to {MAX_ID} characters"
+                    )
             items.append((item["id"], json.dumps(item, ensure_ascii=False).encode("utf-8")))
         return items
 

@@ -198,3 +198,10 @@ def test_a_solved_ticket_reopens_within_the_window_and_a_closed_one_gets_a_follo
     assert newer.subject == "New problem"
     assert newer.links_out.filter(target=ticket, kind=LinkKind.FOLLOW_UP).exists()
     assert Conversation.objects.get().ticket == newer
+
+
+def test_ids_longer_than_the_limit_are_refused_not_cut(world, connector):
+    response = post(connector, {"messages": [message("m" * 201)]})
+    assert response.status_code == 400
+    assert not Ticket.objects.filter(channel=Channel.CUSTOM).exists()
+    assert InboundEnvelope.objects.get().state == EnvelopeState.FAILED
