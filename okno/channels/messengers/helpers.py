@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import mimetypes
+from urllib.parse import urljoin, urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,7 @@ from okno.channels.messengers.types import InboundMedia, Rejected
 # Above this a download is refused: the biggest file any of these providers carries
 # (WhatsApp documents) is 100 MB.
 MAX_DOWNLOAD = 100 * 1024 * 1024
+MAX_REDIRECTS = 3
 
 
 def check_hmac(connector_secret: str, body: bytes, signature: str, *, prefix: str = "") -> None:
@@ -50,6 +52,16 @@ def filename_for(kind: str, content_type: str, given: str = "") -> str:
 def download(media: InboundMedia, url: str, headers: dict | None = None) -> InboundMedia:
     """Fill `media.data` from a URL; raise (the envelope then fails and is retried)."""
     answer = http.call("GET", url, headers=headers)
+    for _hop in range(MAX_REDIRECTS):  # CDNs may redirect; the pooled client does not
+        location = answer.headers.get("Location") or answer.headers.get("location")
+        if answer.status not in (301, 302, 303, 307, 308) or not location:
+            break
+        location = urljoin(url, location)
+        # A token for the provider's host is not handed on to another host.
+        if urlsplit(location).netloc != urlsplit(url).netloc:
+            headers = None
+        url = location
+        answer = http.call("GET", url, headers=headers)
     if not answer.ok:
         raise http.fail(answer)
     if len(answer.body) > MAX_DOWNLOAD:

@@ -93,6 +93,13 @@ def test_pictures_and_files_are_downloaded_from_their_media_urls(connector, bot)
     assert document.filename == "report.pdf" and document.content_type == "application/pdf"
 
 
+def test_a_redirected_media_url_is_followed(connector, bot):
+    bot.files["p.jpg"] = (b"\xff\xd8\xff moved", "image/jpeg")
+    bot.redirects["/share/p"] = "/media/p.jpg"
+    post(connector, message(1, "picture", text="", media=f"{bot.url}/share/p"))
+    assert viber_ticket().messages.get().attachments.get().file.read() == b"\xff\xd8\xff moved"
+
+
 def test_contacts_locations_and_stickers_become_readable(connector, bot):
     bot.files["s.png"] = (b"\x89PNG sticker", "image/png")
     post(connector, message(1, "contact", contact={"name": "Bob", "phone_number": "+79160000000"}))

@@ -15,10 +15,13 @@ class ViberSimulator(Simulator):
         super().__init__()
         self.token = token
         self.files: dict[str, tuple[bytes, str]] = {}
+        self.redirects: dict[str, str] = {}  # path -> where a GET of it is sent on
         self.sent = 0
 
     def handle(self, call: Call):
         path = call.path.split("?")[0]
+        if call.method == "GET" and path in self.redirects:
+            return Reply(302, b"", {"Location": self.redirects[path]})
         if call.method == "GET" and path.startswith("/media/"):
             data, content_type = self.files[path.removeprefix("/media/")]
             return Reply(200, data, {"Content-Type": content_type})
