@@ -8,6 +8,8 @@ Add an action: write `_name(ticket, params, actor)`, list it in ACTIONS, and tea
 
 import importlib
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 
 from django.conf import settings
@@ -147,15 +149,37 @@ def reply_text(ticket: Ticket, params: dict) -> str:
     return templating.render_for_ticket(params.get("text") or "", fresh)
 
 
+# True while rules run for events that include automatic mail (an out-of-office, a
+# bounce: `auto_submitted` on the message event). Rules may still tag or route it,
+# but never answer it: two robots answering each other is a mail loop (RFC 3834).
+_automatic_mail: ContextVar[bool] = ContextVar("okno_automatic_mail", default=False)
+
+
+@contextmanager
+def answering(events):
+    automatic = any((e.data or {}).get("auto_submitted") for e in events if e.kind == "message")
+    token = _automatic_mail.set(automatic)
+    try:
+        yield
+    finally:
+        _automatic_mail.reset(token)
+
+
+def may_answer() -> bool:
+    return not _automatic_mail.get()
+
+
 def _send_reply(ticket, params, actor):
+    """A public message as the rule; the outbound service delivers it (on the
+    ticket's channel, with retries and a delivery state, marked Auto-Submitted)."""
+    if not may_answer():
+        log.info("rule %r does not answer automatic mail on #%s", actor.label, ticket.number)
+        return
     text = reply_text(ticket, params)
     if not text.strip():
         raise ActionFailed(_("The reply is empty."))
     status = _status(params["status"]) if params.get("status") else None
-    message = ticket_reply(ticket=ticket, actor=actor, body_text=text, new_status=status)
-    from okno.automation.mail import send_automatic_reply
-
-    transaction.on_commit(lambda: send_automatic_reply(message.pk))
+    ticket_reply(ticket=ticket, actor=actor, body_text=text, new_status=status)
 
 
 def _recipients(ticket: Ticket, to: str) -> list[User]:

@@ -142,7 +142,7 @@ def process_ticket(number: int, events, rules: RuleSet) -> list[int]:
     fired: list[int] = []
     logs: list[AutomationLog] = []
     watermark = None
-    with batched_events(seconds=3600), transaction.atomic():
+    with batched_events(seconds=3600), action_registry.answering(events), transaction.atomic():
         subject = subject_for(ticket, events)
         for compiled in candidates:
             trigger = compiled.rule

@@ -79,11 +79,10 @@ def maybe_greet(ticket, events) -> bool:
         if AutomationLog.objects.filter(rule_kind=RuleKind.GREETING, ticket=ticket).exists():
             return False
         text = templating.render_for_ticket(greeting.template.body, ticket)
-        message = ticket_reply(ticket=ticket, actor=actor, body_text=text, new_status=ticket.status)
+        # A public system message: the outbound service delivers it on the ticket's
+        # channel (email with Auto-Submitted: auto-replied, or the messenger chat).
+        ticket_reply(ticket=ticket, actor=actor, body_text=text, new_status=ticket.status)
         AutomationLog.objects.create(
             rule_kind=RuleKind.GREETING, rule_id=greeting.pk, rule_name=actor.label, ticket=ticket
         )
-        from okno.automation.mail import send_automatic_reply
-
-        transaction.on_commit(lambda: send_automatic_reply(message.pk))
     return True

@@ -22,9 +22,6 @@ def macro_run(*, ticket: Ticket, macro: Macro, actor, send_reply: bool = False) 
                 text = registry.reply_text(ticket, action.get("params") or {})
                 continue
             registry.run(action, ticket, actor)
-        if send_reply and text.strip():
-            message = ticket_reply(ticket=ticket, actor=actor, body_text=text)
-            from okno.automation.mail import send_automatic_reply
-
-            transaction.on_commit(lambda: send_automatic_reply(message.pk))
+        if send_reply and text.strip() and registry.may_answer():
+            ticket_reply(ticket=ticket, actor=actor, body_text=text)  # outbound delivers it
     return text

@@ -22,7 +22,9 @@ def _template(world):
 
 
 def _mine(ticket):
-    return [m for m in mail.outbox if m.extra_headers.get("X-Okno-Ticket") == str(ticket.number)]
+    """The mail the outbound service sent for this ticket (its Message-ID names it)."""
+    mark = f"<okno.{ticket.number}."
+    return [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith(mark)]
 
 
 def test_channel_greeting_once_for_a_new_ticket(world, run):
@@ -59,6 +61,9 @@ def test_mailbox_greeting_replaces_acknowledgement(world, run):
     assert not Delivery.objects.filter(ticket=ticket, kind="acknowledgement").exists()
     assert len(_mine(ticket)) == 1
     assert _mine(ticket)[0].extra_headers["Auto-Submitted"] == "auto-replied"
+    greeting = ticket.messages.get(author_kind="system")
+    assert greeting.delivery_state == "sent"
+    assert Delivery.objects.get(message=greeting).status == "sent"
 
 
 def test_no_greeting_to_automatic_mail(world, run):
