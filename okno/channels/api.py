@@ -58,6 +58,11 @@ class MailboxPatchIn(InSchema):
     subject_tag_format: str | None = Field(None, max_length=40)
     reopen_window_days: int | None = Field(None, ge=0, le=3650)
     only_allowlisted: bool | None = None
+    authserv_id: str | None = Field(
+        None,
+        max_length=253,
+        description="The authserv-id of your mail server's Authentication-Results.",
+    )
 
 
 class MailboxIn(MailboxPatchIn):
@@ -87,6 +92,7 @@ class MailboxOut(Schema):
     subject_tag_format: str
     reopen_window_days: int
     only_allowlisted: bool
+    authserv_id: str
     last_polled_at: dt.datetime | None
     last_error: str
     created_at: dt.datetime
@@ -135,6 +141,8 @@ class EnvelopeOut(Schema):
     subject: str
     auto_submitted: bool
     auto_reason: str
+    sender_auth: str = Field(..., description="pass, fail, or empty: not checked")
+    auth_results: dict
     ticket: int | None = Field(None, alias="ticket_id")
     message: int | None = Field(None, alias="message_id")
     created_ticket: bool
@@ -162,7 +170,7 @@ def _mailbox_values(payload: MailboxPatchIn) -> dict:
             values["default_category"] = category_ref(values["default_category"])
         except ValidationFailed as exc:
             raise ValidationFailed(exc.message, field="default_category") from exc
-    for name in ("name", "host", "username", "password", "move_to_folder"):
+    for name in ("name", "host", "username", "password", "move_to_folder", "authserv_id"):
         if name in values and values[name] is None:
             values[name] = ""
     nullable = ("group", "default_category", "port")

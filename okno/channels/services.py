@@ -36,6 +36,7 @@ MAILBOX_FIELDS = (
     "subject_tag_format",
     "reopen_window_days",
     "only_allowlisted",
+    "authserv_id",
 )
 
 

@@ -32,9 +32,15 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from okno.channels.email import route
+from okno.channels.email import authres, route
 from okno.channels.email.types import ParsedEmail
-from okno.channels.models import EnvelopeState, InboundEnvelope, Mailbox, OutboundMessageId
+from okno.channels.models import (
+    EnvelopeState,
+    InboundEnvelope,
+    Mailbox,
+    OutboundMessageId,
+    SenderAuth,
+)
 from okno.channels.services import delivery_failed_record, followers_add
 from okno.contacts.models import Contact
 from okno.contacts.services import contact_get_or_create
@@ -299,6 +305,8 @@ FINISH_FIELDS = [
     "auto_reason",
     "mailbox",
     "sender",
+    "sender_auth",
+    "auth_results",
 ]
 
 
@@ -318,6 +326,12 @@ def _process(envelope: InboundEnvelope, *, rate_limit: bool, keep_dates: bool) -
     if sender is None or not sender.email:
         raise ValidationFailed("The message has no sender address (From).")
     address = sender.email.lower()
+    auth = authres.verdict(
+        parsed.headers.get("authentication-results", ""),
+        from_domain=address.rpartition("@")[2],
+        trusted=authres.trusted_ids(envelope.mailbox),
+    )
+    envelope.sender_auth, envelope.auth_results = auth.verdict, auth.results
     reason = route.ignore_reason(
         address, envelope.mailbox, rate_limit=rate_limit and not parsed.is_bounce
     )
@@ -431,8 +445,11 @@ def _deliver(envelope: InboundEnvelope, parsed: ParsedEmail, sender, *, keep_dat
     external_id = parsed.message_id[:255]
     thread = route.find_thread(parsed)
     ticket = thread.ticket
+    # A sender that failed DMARC / DKIM may be anyone: the address proves nothing, so
+    # it takes part in no conversation (its mail is kept, marked, from outside).
+    spoofed = envelope.sender_auth == SenderAuth.FAIL
 
-    user = route.agent_for(sender.email) if ticket is not None else None
+    user = route.agent_for(sender.email) if ticket is not None and not spoofed else None
     if user is not None and route.agent_authenticated(user, ticket, thread):
         message = ticket_reply(
             ticket=ticket,
@@ -449,13 +466,13 @@ def _deliver(envelope: InboundEnvelope, parsed: ParsedEmail, sender, *, keep_dat
     contact, _created = contact_get_or_create(value=sender.email, name=sender.name)
     if ticket is None:
         tagged = route.find_by_tag(parsed.subject, mailbox.subject_tag_format)
-        if tagged is not None and route.is_participant(contact, tagged):
+        if tagged is not None and not spoofed and route.is_participant(contact, tagged):
             ticket = tagged
     if ticket is None:
         _new_ticket(envelope, parsed, contact, mailbox, attachments, body, keep_dates)
         return
 
-    participant = route.is_participant(contact, ticket)
+    participant = not spoofed and route.is_participant(contact, ticket)
     reply = {
         "actor": contact,
         "channel": Channel.EMAIL,
@@ -483,7 +500,10 @@ def _deliver(envelope: InboundEnvelope, parsed: ParsedEmail, sender, *, keep_dat
     # The flags go on the message and on its "message" event, so that automation
     # reading events never answers an auto-reply.
     message = ticket_reply(
-        ticket=ticket, from_outside=not participant, event_data=_flags(parsed, participant), **reply
+        ticket=ticket,
+        from_outside=not participant,
+        event_data=_flags(parsed, participant, envelope),
+        **reply,
     )
     if participant and not parsed.auto_submitted and parsed.cc:
         skip = route.own_addresses() | {contact.email}
@@ -495,10 +515,12 @@ def _auto(parsed: ParsedEmail) -> str:
     return (parsed.auto_reason or "auto-submitted") if parsed.auto_submitted else ""
 
 
-def _flags(parsed: ParsedEmail, participant: bool) -> dict:
+def _flags(parsed: ParsedEmail, participant: bool, envelope: InboundEnvelope) -> dict:
     flags = {} if participant else {"from_outside": True}
     if parsed.auto_submitted:
         flags["auto_submitted"] = _auto(parsed)
+    if envelope.sender_auth == SenderAuth.FAIL:
+        flags["sender_auth"] = SenderAuth.FAIL
     return flags
 
 
@@ -524,7 +546,7 @@ def _new_ticket(envelope, parsed, contact, mailbox, attachments, body, keep_date
         external_id=parsed.message_id[:255],
         created_at=when,
         reply_text=body["reply_text"],
-        message_event_data=_flags(parsed, participant=True),
+        message_event_data=_flags(parsed, True, envelope),
     )
     _finish(envelope, EnvelopeState.PROCESSED, ticket=ticket, message=message, created=True)
     return ticket

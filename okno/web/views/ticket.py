@@ -29,6 +29,7 @@ from okno.web.views.ticket_display import (
     contact_url,
     describe_conflict,
     editor_context,
+    mark_sender_auth,
     prepare_message,
     relations,
     timeline,
@@ -118,6 +119,7 @@ def ticket_message(request, number: int, message_id: int):
         pk=message_id,
     )
     prepare_message(message, load_remote_images=request.GET.get("images") == "1")
+    mark_sender_auth([message])
     context = {"ticket": ticket, "m": message, **ticket_actions(request.user)}
     return render(request, f"{TEMPLATE}#message", context)
 

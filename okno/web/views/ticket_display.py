@@ -179,9 +179,22 @@ class Entry:
         return self.message is not None
 
 
+def mark_sender_auth(messages: list[Message]) -> None:
+    """Flag inbound email whose sender failed DMARC / DKIM (one query, or none)."""
+    from okno.channels.email.authres import sender_auth_failures
+
+    ids = [m.pk for m in messages if m.channel == "email" and m.direction == "in"]
+    failures = sender_auth_failures(ids)
+    for m in messages:
+        m.sender_auth_failed = m.pk in failures
+
+
 def timeline(ticket: Ticket) -> list[Entry]:
-    """Messages and history events in one list by time (three queries)."""
-    entries = [Entry(at=m.created_at, message=prepare_message(m)) for m in conversation(ticket)]
+    """Messages and history events in one list by time (three queries, four with
+    inbound email)."""
+    messages = [prepare_message(m) for m in conversation(ticket)]
+    mark_sender_auth(messages)
+    entries = [Entry(at=m.created_at, message=m) for m in messages]
     events = (
         TicketEvent.objects.filter(ticket_id=ticket.number)
         .exclude(kind__in=HIDDEN_EVENT_KINDS)
