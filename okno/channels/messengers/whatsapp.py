@@ -393,18 +393,19 @@ class WhatsAppAdapter(Adapter):
         sent = _send(connector, {"to": to, "type": "template", "template": payload})
         if files or not body_parameter:
             # The template went out, but not all the agent wrote: say so on the reply.
-            raise DeliveryError(
-                _(
-                    "The WhatsApp 24-hour window is closed, so the template “%(name)s” "
-                    "was sent instead; %(what)s did not go out. Send it again when the "
+            if body_parameter:
+                error = _(
+                    "The WhatsApp 24-hour window is closed, so the template “%(name)s” was "
+                    "sent with your text, but the files could not go in it. Send them "
+                    "again when the customer writes back."
+                )
+            else:
+                error = _(
+                    "The WhatsApp 24-hour window is closed, so the template “%(name)s” was "
+                    "sent instead of your message. Send your message again when the "
                     "customer writes back."
                 )
-                % {
-                    "name": name,
-                    "what": _("the files") if body_parameter else _("your message"),
-                },
-                permanent=True,
-            )
+            raise DeliveryError(error % {"name": name}, permanent=True)
         return sent
 
 

@@ -333,3 +333,18 @@ def test_receipts_are_stored_and_a_failed_one_marks_the_reply(world, connector, 
     assert receipts.count() == 2
     assert set(receipts.values_list("state", flat=True)) == {EnvelopeState.IGNORED}
     assert json.loads(receipts.first().raw_bytes())["status"]["recipient_id"] == WA_ID
+
+
+def test_outside_the_window_files_cannot_ride_in_a_template(world, connector, graph):
+    connector.options["templates"] = {"en": {"name": "reply_en", "body_parameter": True}}
+    connector.save()
+    ticket = opened(connector)
+    _close_window()
+    files = [AttachmentInput(filename="a.pdf", content_type="application/pdf", data=b"%PDF a")]
+    reply = ticket_reply(ticket=ticket, actor=world.agent_a, body_text="Here", attachments=files)
+    (sent,) = graph.sends()
+    assert sent["template"]["components"][0]["parameters"][0]["text"] == "Here"
+    assert graph.uploads == []
+    reply.refresh_from_db()
+    assert reply.delivery_state == DeliveryState.FAILED
+    assert "reply_en" in reply.delivery_error and "files" in reply.delivery_error
