@@ -41,9 +41,8 @@ def normalize_phone(value: str, region: str = "RU") -> str:
 def normalize_identity(kind: str, value: str) -> str:
     if kind == IdentityKind.EMAIL:
         return normalize_email(value)
-    if kind in (IdentityKind.PHONE, IdentityKind.WHATSAPP, IdentityKind.VIBER) and value.startswith(
-        "+"
-    ):
+    # Viber ids are opaque base64 and may start with "+" too: never phone numbers.
+    if kind in (IdentityKind.PHONE, IdentityKind.WHATSAPP) and value.startswith("+"):
         return normalize_phone(value)
     return (value or "").strip()
 
@@ -137,7 +136,7 @@ def contact_add_identity(*, contact: Contact, kind: str, value: str) -> Identity
 
 
 # Kinds whose values are phone numbers: one seen as another suggests the same person.
-PHONE_KINDS = (IdentityKind.PHONE, IdentityKind.WHATSAPP, IdentityKind.VIBER)
+PHONE_KINDS = (IdentityKind.PHONE, IdentityKind.WHATSAPP)
 
 
 def identity_seen(*, contact: Contact, kind: str, value: str) -> Identity | None:

@@ -251,3 +251,11 @@ def test_set_webhook_points_viber_at_our_https_address(connector, bot):
 def test_no_webhook_is_set_on_a_plain_http_address(connector, bot):
     ADAPTER.on_connector_saved(connector)
     assert bot.calls_to("/pa/set_webhook") == []
+
+
+def test_a_viber_id_starting_with_plus_is_an_id_not_a_phone_number(connector):
+    # Viber ids are base64: about one in 64 starts with "+".
+    assert post(connector, message(1002, text="Hi", user="+AbCdEf0123==")).status_code == 200
+    ticket = viber_ticket()
+    assert Identity.objects.filter(contact=ticket.contact, kind="viber", value="+AbCdEf0123==")
+    assert InboundEnvelope.objects.get().state == EnvelopeState.PROCESSED
