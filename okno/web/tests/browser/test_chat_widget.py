@@ -7,6 +7,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import expect
 
 from okno.channels.messengers import chat
@@ -100,6 +101,8 @@ def test_a_visitor_chats_with_an_agent_who_answers_from_the_ticket_page(
 
     agent.goto(f"{live_asgi}/tickets/{ticket.number}/")
     expect(agent.locator("#conversation")).to_contain_text("Where is my order <b>42</b>?")
+    # The page's socket has joined the ticket (its presence is in the shared cache).
+    wait_for(lambda: cache.get(f"presence:{ticket.number}"))
 
     # The visitor types: the agent sees it.
     visitor.locator("form.compose textarea").press_sequentially("one more")
