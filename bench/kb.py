@@ -12,6 +12,7 @@ filtering included), an anonymous visitor and an agent.
 """
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -276,6 +277,9 @@ def child(db: str, count: int, runs: int) -> None:
             "searches": len(everything),
             **percentiles(everything),
             "target_p95_ms": 100,
+            # Other work on the machine shows in every figure: say how busy it was.
+            "load_avg_1m": round(os.getloadavg()[0], 1),
+            "cpus": os.cpu_count(),
         }
     )
 

@@ -72,3 +72,33 @@ def test_damerau_levenshtein_one(a, b, one):
 def test_one_hit_per_translation_group_in_the_readers_language(help_center):
     slugs = [hit.article.slug for hit in search_articles(None, "пароль", language="ru").hits]
     assert slugs[0] == "ru-parol" and "uk-parol" not in slugs
+
+
+def test_with_more_matches_than_candidates_titles_still_come_first(world, monkeypatch):
+    from okno.kb import search
+    from okno.kb.models import Visibility
+    from okno.kb.tests.factories import published
+
+    titled = [published(world.agent_a, f"Scanner guide {i}", "How to use it.") for i in range(2)]
+    hidden = published(
+        world.agent_a, "Scanner secrets", "Internal.", visibility=Visibility.INTERNAL
+    )
+    for i in range(4):  # newer, the word in the body only
+        published(world.agent_a, f"Other topic {i}", "The scanner is mentioned here.")
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    hits = search_articles(None, "scanner").hits
+    assert {h.article.pk for h in hits[:2]} == {a.pk for a in titled}
+    assert hidden.pk not in {h.article.pk for h in hits}
+    assert len(hits) == 3  # two titles, then the newest body match that still fits
+    staff_hits = search_articles(world.agent_a, "scanner").hits
+    assert hidden.pk in {h.article.pk for h in staff_hits[:3]}
+
+
+def test_a_word_no_article_uses_is_left_out_instead_of_emptying_the_search(world):
+    from okno.kb.tests.factories import published
+
+    article = published(world.agent_a, "Scanner guide", "How to scan.")
+    result = search_articles(None, "scanner qwzxv")
+    assert [h.article.pk for h in result.hits] == [article.pk]
+    assert result.matched_all is False
+    assert search_articles(None, "qwzxv plmokn").hits == []
