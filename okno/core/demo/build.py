@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from okno.accounts.models import Role, User
 from okno.contacts.models import Contact
+from okno.core.demo.chat import attach_chat, build_chat_connector
 from okno.core.demo.people import Cast, build_cast
 from okno.core.demo.stories import CATEGORY_TREE, OFFICES, STORIES, Story
 from okno.tickets.models import (
@@ -50,7 +51,7 @@ AGE_DAYS = {
     StatusCategory.SOLVED: (2, 30),
     StatusCategory.CLOSED: (10, 60),
 }
-CHANNELS = [Channel.EMAIL] * 10 + [Channel.PORTAL] * 5 + [Channel.PHONE] * 2 + [Channel.TELEGRAM]
+CHANNELS = [Channel.EMAIL] * 10 + [Channel.PORTAL] * 5 + [Channel.PHONE] * 2 + [Channel.CHAT]
 
 
 def build_categories() -> dict[tuple[str, ...], Category]:
@@ -135,6 +136,7 @@ class DemoBuilder:
             cast = build_cast()
             self.categories = build_categories()
             build_custom_fields()
+            self.chat = build_chat_connector(cast.groups["first_line"])
             self.cast = cast
             self.light = next(u for u in cast.staff.values() if u.role == Role.LIGHT_AGENT)
             self.supervisor = next(u for u in cast.staff.values() if u.role == Role.SUPERVISOR)
@@ -252,6 +254,8 @@ class DemoBuilder:
             channel=channel,
             created_at=start,
         )
+        if channel == Channel.CHAT:  # before the replies: they go out through the chat
+            attach_chat(self.chat, ticket)
         self.writer.stamp(ticket.number, start)
         for when, (_gap, run) in zip(moments, steps, strict=True):
             run(ticket)

@@ -61,3 +61,20 @@ def test_demo_loads_every_status_language_and_role_then_adds_nothing_twice():
     again = _demo()
     assert (Ticket.objects.count(), Message.objects.count(), User.objects.count()) == counts
     assert "already loaded" in again and PASSWORD in again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_chat_tickets_are_answered_through_the_website_chat():
+    from okno.channels.models import Connector, Conversation
+    from okno.channels.outbound.delivery import delivery_for_reply
+
+    _demo()
+    connector = Connector.objects.get(kind="chat")
+    chats = Ticket.objects.filter(channel="chat")
+    assert chats.exists()
+    for ticket in chats:
+        conversation = Conversation.objects.get(ticket=ticket)
+        assert conversation.connector == connector and conversation.contact == ticket.contact
+    reply = Message.objects.filter(ticket__in=chats, author_kind="agent", public=True).first()
+    delivery = delivery_for_reply(reply)
+    assert delivery is not None and delivery.connector == connector
