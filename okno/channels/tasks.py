@@ -39,6 +39,14 @@ def poll_mailbox(mailbox_id: int) -> None:
         return
 
 
+@db_task(retries=3, retry_delay=30)
+def index_tickets(numbers: list[int]) -> None:
+    """The search index of tickets written by a short-lived process (the MTA pipe)."""
+    from okno.tickets.search import index_tickets as index
+
+    index(numbers)
+
+
 # Outbound delivery tasks live in their own package; importing them here registers
 # them wherever the app's tasks are discovered (okno.core autodiscovers "tasks").
 from okno.channels.messengers import tasks as _messenger_tasks  # noqa: E402, F401

@@ -13,6 +13,8 @@ find the same Russian, Ukrainian and English word forms.
 import datetime as dt
 import re
 import shlex
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -23,6 +25,36 @@ from okno.core.text import lemmas
 from okno.tickets.models import Priority, StatusCategory, Ticket, TicketSearchText
 
 MAX_INDEXED_CHARS = 200_000
+
+# Inside `indexing_deferred()`: the numbers of the tickets left for a worker to index.
+_deferred: ContextVar[set[int] | None] = ContextVar("okno_search_deferred", default=None)
+
+
+@contextmanager
+def indexing_deferred():
+    """Collect the tickets to index instead of indexing them; the caller hands the
+    yielded numbers to a worker (`index_tickets`). For a process that lives for one
+    message (the MTA pipe): the lemmatizer's dictionaries take seconds to load."""
+    numbers: set[int] = set()
+    token = _deferred.set(numbers)
+    try:
+        yield numbers
+    finally:
+        _deferred.reset(token)
+
+
+def _deferred_for(number: int) -> bool:
+    numbers = _deferred.get()
+    if numbers is None:
+        return False
+    numbers.add(number)
+    return True
+
+
+def index_tickets(numbers: list[int]) -> None:
+    """Index tickets whose indexing was deferred (in the worker)."""
+    for ticket in Ticket.objects.filter(number__in=numbers).select_related("contact"):
+        index_ticket(ticket)
 
 
 def ticket_document(ticket: Ticket, texts: list[str]) -> str:
@@ -42,11 +74,15 @@ def index_ticket(ticket: Ticket) -> None:
 def index_new_ticket(ticket: Ticket, texts: list[str]) -> None:
     """Index a ticket created in this transaction from the texts it was made with:
     one INSERT, without reading back the messages just written (`index_ticket`)."""
+    if _deferred_for(ticket.number):
+        return
     TicketSearchText.objects.create(ticket_id=ticket.number, lemmas=ticket_document(ticket, texts))
 
 
 def index_append(ticket_number: int, text: str) -> None:
     """Add a new message's words without re-reading the whole thread."""
+    if _deferred_for(ticket_number):
+        return
     words = " ".join(lemmas(text))
     if not words:
         return

@@ -29,6 +29,9 @@ MAX_PIPE_SIZE = 100 * 1024 * 1024
 
 class Command(BaseCommand):
     help = "Import email: one message on stdin (an MTA pipe) or a whole mbox file."
+    # The system checks import every URL module and the whole API (seconds): an MTA
+    # runs this once per message, and `okno migrate` / `okno web` check already.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -67,6 +70,7 @@ class Command(BaseCommand):
 
     def _pipe(self, box):
         from okno.channels.email.ingest import StoreFailed, receive_email
+        from okno.tickets.search import indexing_deferred
 
         raw = sys.stdin.buffer.read(MAX_PIPE_SIZE + 1)
         if len(raw) > MAX_PIPE_SIZE:
@@ -74,9 +78,14 @@ class Command(BaseCommand):
         if not raw.strip():
             raise CommandError("no message on standard input", returncode=EX_DATAERR)
         try:
-            result = receive_email(raw, mailbox=box)
+            # The worker indexes the ticket for search: loading the lemmatizer's
+            # dictionaries would cost this one-message process seconds.
+            with indexing_deferred() as numbers:
+                result = receive_email(raw, mailbox=box)
         except StoreFailed as exc:
             raise CommandError(f"could not store the message: {exc}", returncode=EX_TEMPFAIL)
+        if numbers:
+            _queue_indexing(sorted(numbers))
         self.stdout.write(json.dumps(result.as_json()))
 
     def _mbox(self, path, box):
@@ -109,6 +118,15 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(counts))
         if counts["not_stored"]:
             raise CommandError("some messages could not be stored", returncode=EX_TEMPFAIL)
+
+
+def _queue_indexing(numbers: list[int]) -> None:
+    from okno.channels.tasks import index_tickets
+
+    try:
+        index_tickets(numbers)
+    except Exception as exc:  # the message is stored; only its search entry waits
+        sys.stderr.write(f"okno: could not queue search indexing of {numbers}: {exc}\n")
 
 
 def _outcome(result) -> str:
