@@ -9,12 +9,10 @@ from ninja import Body, Field, Router, Schema, Status
 
 from okno.api.auth import require_admin, require_staff
 from okno.api.errors import COMMON_ERRORS
-from okno.api.routers.catalog import get_or_404
 from okno.api.schemas.common import Id, InSchema
-from okno.automation import permissions, services
+from okno.automation import items, services
+from okno.automation.conditions import validate_conditions
 from okno.automation.dryrun import dry_run
-from okno.automation.models import Macro, ResponseTemplate, TimeRule, Trigger
-from okno.core.errors import NotAllowed
 from okno.tickets.permissions import visible_tickets
 
 router = Router(tags=["automation"])
@@ -123,56 +121,68 @@ class DryRunTicket(Schema):
     subject: str
 
 
-def _values(payload, current: dict | None = None) -> dict:
-    return {**(current or {}), **payload.model_dump(exclude_unset=True, mode="json")}
+def _given(payload) -> dict:
+    return payload.model_dump(exclude_unset=True, mode="json")
 
 
-def _dump(schema, obj) -> dict:
-    return schema.from_orm(obj).model_dump(mode="json")
+def crud(kind: str, url: str, schema_in, schema_out, *, listing: bool = True) -> None:
+    """List, create, read, change (PATCH: the given fields over the stored ones) and
+    delete one kind of item through `okno.automation.items`, which decides who may."""
+    one = f"{BASE}/{url}/{{int:pk}}"
+    name = f"okno_automation_api_{url.replace('-', '_')}_"  # the ids the API always had
+
+    if listing:
+
+        @router.get(
+            f"{BASE}/{url}",
+            response={200: list[schema_out], **COMMON_ERRORS},
+            operation_id=f"{name}list",
+        )
+        def list_items(request):
+            return list(items.items_for_user(require_staff(request.auth), kind))
+
+    @router.post(
+        f"{BASE}/{url}", response={201: schema_out, **COMMON_ERRORS}, operation_id=f"{name}create"
+    )
+    def create_item(request, payload: schema_in):
+        actor = require_staff(request.auth)
+        return Status(201, items.item_save(actor=actor, kind=kind, values=_given(payload)))
+
+    @router.get(one, response={200: schema_out, **COMMON_ERRORS}, operation_id=f"{name}get")
+    def get_item(request, pk: Id):
+        return items.item_get_for_user(require_staff(request.auth), kind, pk)
+
+    @router.patch(one, response={200: schema_out, **COMMON_ERRORS}, operation_id=f"{name}update")
+    def update_item(request, pk: Id, payload: schema_in):
+        actor = require_staff(request.auth)
+        item = items.item_get_for_user(actor, kind, pk, write=True)
+        return items.item_update(actor=actor, kind=kind, item=item, changes=_given(payload))
+
+    @router.delete(one, response={204: None, **COMMON_ERRORS}, operation_id=f"{name}delete")
+    def delete_item(request, pk: Id):
+        actor = require_staff(request.auth)
+        item = items.item_get_for_user(actor, kind, pk, write=True)
+        items.item_delete(actor=actor, kind=kind, item=item)
+        return Status(204, None)
 
 
-# --- triggers ---------------------------------------------------------------------------
+crud("trigger", "triggers", TriggerIn, TriggerOut)
+crud("time_rule", "time-rules", TimeRuleIn, TimeRuleOut)
+crud("macro", "macros", MacroIn, MacroOut)
+crud("template", "templates", TemplateIn, TemplateOut, listing=False)
 
 
-@router.get(f"{BASE}/triggers", response={200: list[TriggerOut], **COMMON_ERRORS})
-def triggers_list(request):
-    require_admin(request.auth)
-    return list(Trigger.objects.all())
-
-
-@router.post(f"{BASE}/triggers", response={201: TriggerOut, **COMMON_ERRORS})
-def triggers_create(request, payload: TriggerIn):
-    actor = require_admin(request.auth)
-    return Status(201, services.trigger_save(actor=actor, values=_values(payload)))
-
-
-@router.get(f"{BASE}/triggers/{{int:pk}}", response={200: TriggerOut, **COMMON_ERRORS})
-def triggers_get(request, pk: Id):
-    require_admin(request.auth)
-    return get_or_404(Trigger, pk)
-
-
-@router.patch(f"{BASE}/triggers/{{int:pk}}", response={200: TriggerOut, **COMMON_ERRORS})
-def triggers_update(request, pk: Id, payload: TriggerIn):
-    actor = require_admin(request.auth)
-    trigger = get_or_404(Trigger, pk)
-    values = _values(payload, _dump(TriggerOut, trigger))
-    return services.trigger_save(actor=actor, trigger=trigger, values=values)
-
-
-@router.delete(f"{BASE}/triggers/{{int:pk}}", response={204: None, **COMMON_ERRORS})
-def triggers_delete(request, pk: Id):
-    actor = require_admin(request.auth)
-    services.trigger_delete(actor=actor, trigger=get_or_404(Trigger, pk))
-    return Status(204, None)
+@router.get(f"{BASE}/templates", response={200: list[TemplateOut], **COMMON_ERRORS})
+def templates_list(request, q: str = ""):
+    """Searchable by title, for the reply box."""
+    rows = items.items_for_user(require_staff(request.auth), "template")
+    return list(rows.filter(title__icontains=q) if q else rows)
 
 
 @router.post(f"{BASE}/dry-run", response={200: list[DryRunTicket], **COMMON_ERRORS})
 def triggers_dry_run(request, payload: DryRunIn):
     actor = require_admin(request.auth)
     data = payload.model_dump(mode="json")
-    from okno.automation.conditions import validate_conditions
-
     conditions = validate_conditions(data["conditions"])
     return dry_run(
         events=data["events"],
@@ -180,116 +190,6 @@ def triggers_dry_run(request, payload: DryRunIn):
         match=data["match"],
         visible=visible_tickets(actor),
     )
-
-
-# --- time rules -------------------------------------------------------------------------
-
-
-@router.get(f"{BASE}/time-rules", response={200: list[TimeRuleOut], **COMMON_ERRORS})
-def time_rules_list(request):
-    require_admin(request.auth)
-    return list(TimeRule.objects.all())
-
-
-@router.post(f"{BASE}/time-rules", response={201: TimeRuleOut, **COMMON_ERRORS})
-def time_rules_create(request, payload: TimeRuleIn):
-    actor = require_admin(request.auth)
-    return Status(201, services.time_rule_save(actor=actor, values=_values(payload)))
-
-
-@router.get(f"{BASE}/time-rules/{{int:pk}}", response={200: TimeRuleOut, **COMMON_ERRORS})
-def time_rules_get(request, pk: Id):
-    require_admin(request.auth)
-    return get_or_404(TimeRule, pk)
-
-
-@router.patch(f"{BASE}/time-rules/{{int:pk}}", response={200: TimeRuleOut, **COMMON_ERRORS})
-def time_rules_update(request, pk: Id, payload: TimeRuleIn):
-    actor = require_admin(request.auth)
-    rule = get_or_404(TimeRule, pk)
-    values = _values(payload, _dump(TimeRuleOut, rule))
-    return services.time_rule_save(actor=actor, rule=rule, values=values)
-
-
-@router.delete(f"{BASE}/time-rules/{{int:pk}}", response={204: None, **COMMON_ERRORS})
-def time_rules_delete(request, pk: Id):
-    actor = require_admin(request.auth)
-    services.time_rule_delete(actor=actor, rule=get_or_404(TimeRule, pk))
-    return Status(204, None)
-
-
-# --- macros and templates -----------------------------------------------------------
-
-
-def _owned(request, model, pk: int, *, write: bool = False):
-    actor = require_staff(request.auth)
-    item = get_or_404(model, pk, permissions.visible_owned(actor, model))
-    if write and not permissions.can_edit_owned(actor, item):
-        raise NotAllowed("You cannot change this.")
-    return actor, item
-
-
-@router.get(f"{BASE}/macros", response={200: list[MacroOut], **COMMON_ERRORS})
-def macros_list(request):
-    actor = require_staff(request.auth)
-    return list(permissions.visible_owned(actor, Macro))
-
-
-@router.post(f"{BASE}/macros", response={201: MacroOut, **COMMON_ERRORS})
-def macros_create(request, payload: MacroIn):
-    actor = require_staff(request.auth)
-    return Status(201, services.macro_save(actor=actor, values=_values(payload)))
-
-
-@router.get(f"{BASE}/macros/{{int:pk}}", response={200: MacroOut, **COMMON_ERRORS})
-def macros_get(request, pk: Id):
-    return _owned(request, Macro, pk)[1]
-
-
-@router.patch(f"{BASE}/macros/{{int:pk}}", response={200: MacroOut, **COMMON_ERRORS})
-def macros_update(request, pk: Id, payload: MacroIn):
-    actor, macro = _owned(request, Macro, pk, write=True)
-    values = _values(payload, _dump(MacroOut, macro))
-    return services.macro_save(actor=actor, macro=macro, values=values)
-
-
-@router.delete(f"{BASE}/macros/{{int:pk}}", response={204: None, **COMMON_ERRORS})
-def macros_delete(request, pk: Id):
-    actor, macro = _owned(request, Macro, pk, write=True)
-    services.macro_delete(actor=actor, macro=macro)
-    return Status(204, None)
-
-
-@router.get(f"{BASE}/templates", response={200: list[TemplateOut], **COMMON_ERRORS})
-def templates_list(request, q: str = ""):
-    actor = require_staff(request.auth)
-    rows = permissions.visible_owned(actor, ResponseTemplate)
-    return list(rows.filter(title__icontains=q) if q else rows)
-
-
-@router.post(f"{BASE}/templates", response={201: TemplateOut, **COMMON_ERRORS})
-def templates_create(request, payload: TemplateIn):
-    actor = require_staff(request.auth)
-    return Status(201, services.template_save(actor=actor, values=_values(payload)))
-
-
-@router.get(f"{BASE}/templates/{{int:pk}}", response={200: TemplateOut, **COMMON_ERRORS})
-def templates_get(request, pk: Id):
-    return _owned(request, ResponseTemplate, pk)[1]
-
-
-@router.patch(f"{BASE}/templates/{{int:pk}}", response={200: TemplateOut, **COMMON_ERRORS})
-def templates_update(request, pk: Id, payload: TemplateIn):
-    actor, template = _owned(request, ResponseTemplate, pk, write=True)
-    values = _values(payload, _dump(TemplateOut, template))
-    return services.template_save(actor=actor, template=template, values=values)
-
-
-@router.delete(f"{BASE}/templates/{{int:pk}}", response={204: None, **COMMON_ERRORS})
-def templates_delete(request, pk: Id):
-    actor, template = _owned(request, ResponseTemplate, pk, write=True)
-    services.template_delete(actor=actor, template=template)
-    return Status(204, None)
 
 
 # --- export / import ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from okno.automation.conditions import DURATION_BASES, TRIGGER_EVENTS
 from okno.automation.models import MatchMode
+from okno.automation.templating import LANGUAGES
 from okno.tickets.models import Channel
 
 JSON_HELP = _('A JSON list, e.g. [{"field": "subject", "operator": "contains", "value": "refund"}]')
@@ -34,7 +35,19 @@ class JsonListField(forms.CharField):
         return data
 
 
-class TriggerForm(forms.Form):
+class ItemForm(forms.Form):
+    """A settings form of an automation item: `values()` is what the item's service
+    takes, `initial_from()` turns the stored values into the form's fields."""
+
+    def values(self) -> dict:
+        return dict(self.cleaned_data)
+
+    @classmethod
+    def initial_from(cls, values: dict) -> dict:
+        return values
+
+
+class TriggerForm(ItemForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     events = forms.MultipleChoiceField(
@@ -47,7 +60,7 @@ class TriggerForm(forms.Form):
     position = forms.IntegerField(label=_("Order"), min_value=0, initial=0)
 
 
-class TimeRuleForm(forms.Form):
+class TimeRuleForm(ItemForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     basis = forms.ChoiceField(label=_("Measured from"), choices=list(DURATION_BASES.items()))
@@ -58,7 +71,7 @@ class TimeRuleForm(forms.Form):
     position = forms.IntegerField(label=_("Order"), min_value=0, initial=0)
 
 
-class MacroForm(forms.Form):
+class MacroForm(ItemForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     shared = forms.BooleanField(label=_("Shared with the team"), required=False)
     actions = JsonListField(
@@ -71,7 +84,7 @@ class MacroForm(forms.Form):
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(ItemForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     shortcut = forms.SlugField(label=_("Shortcut"), required=False, max_length=50)
     shared = forms.BooleanField(label=_("Shared with the team"), required=False)
@@ -87,7 +100,7 @@ class TemplateForm(forms.Form):
 
     def values(self) -> dict:
         data = self.cleaned_data
-        body = {code: data[f"body_{code}"] for code in ("en", "ru", "uk") if data[f"body_{code}"]}
+        body = {code: data[f"body_{code}"] for code in LANGUAGES if data[f"body_{code}"]}
         return {
             "title": data["title"],
             "shortcut": data["shortcut"],
@@ -95,8 +108,13 @@ class TemplateForm(forms.Form):
             "body": body,
         }
 
+    @classmethod
+    def initial_from(cls, values: dict) -> dict:
+        body = values.get("body") or {}
+        return {**values, **{f"body_{code}": body.get(code, "") for code in LANGUAGES}}
 
-class GreetingForm(forms.Form):
+
+class GreetingForm(ItemForm):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     mailbox = forms.ModelChoiceField(label=_("Mailbox"), queryset=None, required=False)
     template = forms.ModelChoiceField(label=_("Template"), queryset=None)

@@ -5,23 +5,28 @@ from django.urls import path
 from okno.automation import views, views_ticket
 
 app_name = "automation"
+# The kinds of item, each with a list on the index page and these three pages.
+ITEM_PATHS = {
+    "trigger": "triggers",
+    "time_rule": "time-rules",
+    "macro": "macros",
+    "template": "templates",
+    "greeting": "greetings",
+}
+
+
+def item_urls(kind: str, prefix: str) -> list:
+    arg = {"kind": kind}
+    return [
+        path(f"{prefix}/new/", views.item_edit, arg, name=f"{kind}_new"),
+        path(f"{prefix}/<int:pk>/", views.item_edit, arg, name=kind),
+        path(f"{prefix}/<int:pk>/delete/", views.item_delete, arg, name=f"{kind}_delete"),
+    ]
+
+
 urlpatterns = [
     path("", views.index, name="index"),
-    path("triggers/new/", views.trigger_edit, name="trigger_new"),
-    path("triggers/<int:pk>/", views.trigger_edit, name="trigger"),
-    path("triggers/<int:pk>/delete/", views.trigger_delete, name="trigger_delete"),
-    path("time-rules/new/", views.time_rule_edit, name="time_rule_new"),
-    path("time-rules/<int:pk>/", views.time_rule_edit, name="time_rule"),
-    path("time-rules/<int:pk>/delete/", views.time_rule_delete, name="time_rule_delete"),
-    path("macros/new/", views.macro_edit, name="macro_new"),
-    path("macros/<int:pk>/", views.macro_edit, name="macro"),
-    path("macros/<int:pk>/delete/", views.macro_delete, name="macro_delete"),
-    path("templates/new/", views.template_edit, name="template_new"),
-    path("templates/<int:pk>/", views.template_edit, name="template"),
-    path("templates/<int:pk>/delete/", views.template_delete, name="template_delete"),
-    path("greetings/new/", views.greeting_edit, name="greeting_new"),
-    path("greetings/<int:pk>/", views.greeting_edit, name="greeting"),
-    path("greetings/<int:pk>/delete/", views.greeting_delete, name="greeting_delete"),
+    *[url for kind, prefix in ITEM_PATHS.items() for url in item_urls(kind, prefix)],
     path("export/", views.export, name="export"),
     path("import/", views.import_, name="import"),
     path("ticket/<int:number>/tools/", views_ticket.ticket_tools, name="ticket_tools"),

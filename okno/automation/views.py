@@ -2,18 +2,21 @@
 canned-response tools. Thin: parse -> access -> service -> render."""
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from okno.automation import permissions, services
+from okno.automation import items, permissions, services
 from okno.automation.dryrun import dry_run
 from okno.automation.forms import (
     GreetingForm,
@@ -24,7 +27,7 @@ from okno.automation.forms import (
     TriggerForm,
 )
 from okno.automation.models import AutoGreeting, Macro, ResponseTemplate, TimeRule, Trigger
-from okno.core.errors import ServiceError
+from okno.core.errors import NotAllowed, ServiceError
 from okno.web.views.admin_common import action, form_page
 
 INDEX = "automation:index"
@@ -66,17 +69,72 @@ def index(request):
     return render(request, "automation/index.html", context)
 
 
-def _initial(obj, fields) -> dict:
-    return {f: getattr(obj, f) for f in fields} if obj else None
+@dataclass(frozen=True)
+class Page:
+    """How one kind of item is edited here; what it is and who may change it is
+    `okno.automation.items`."""
+
+    form: type
+    new_title: str
+    template: str = "web/admin/form.html"
+    title: Callable = str  # the title of an existing item's page
+
+
+PAGES = {
+    "trigger": Page(TriggerForm, gettext_lazy("New trigger"), "automation/trigger_form.html"),
+    "time_rule": Page(TimeRuleForm, gettext_lazy("New time rule")),
+    "macro": Page(MacroForm, gettext_lazy("New macro")),
+    "template": Page(TemplateForm, gettext_lazy("New response template")),
+    "greeting": Page(
+        GreetingForm, gettext_lazy("Auto-greeting"), title=lambda item: _("Auto-greeting")
+    ),
+}
+
+
+def kind_view(view):
+    """Signed in, and allowed to manage the kind named in the URL."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, kind: str, *args, **kwargs):
+        if not items.may_manage(request.user, kind):
+            raise PermissionDenied
+        return view(request, kind, *args, **kwargs)
+
+    return wrapper
+
+
+def _item(request, kind: str, pk: int):
+    try:
+        return items.item_get_for_user(request.user, kind, pk, write=True)
+    except NotAllowed:
+        raise PermissionDenied from None
 
 
 @require_http_methods(["GET", "POST"])
-@rules_view
-def trigger_edit(request, pk: int | None = None):
-    trigger = get_object_or_404(Trigger, pk=pk) if pk else None
-    form = TriggerForm(request.POST or None, initial=_initial(trigger, TriggerForm.base_fields))
+@kind_view
+def item_edit(request, kind: str, pk: int | None = None):
+    item = _item(request, kind, pk) if pk else None
+    page = PAGES[kind]
+    initial = page.form.initial_from(items.item_values(kind, item)) if item else None
+    form = page.form(request.POST or None, initial=initial)
+    if kind == "trigger" and request.method == "POST" and "dry_run" in request.POST:
+        return _dry_run(request, form)
+    return form_page(
+        request,
+        form,
+        lambda: items.item_save(actor=request.user, kind=kind, item=item, values=form.values()),
+        title=page.title(item) if item else page.new_title,
+        back=reverse(INDEX),
+        done=reverse(INDEX),
+        template=page.template,
+        delete_url=reverse(f"automation:{kind}_delete", args=[pk]) if pk else None,
+    )
+
+
+def _dry_run(request, form):
     matches = None
-    if request.method == "POST" and "dry_run" in request.POST and form.is_valid():
+    if form.is_valid():
         try:
             conditions = services.validate_conditions(form.cleaned_data["conditions"])
             matches = dry_run(
@@ -86,161 +144,17 @@ def trigger_edit(request, pk: int | None = None):
             )
         except ServiceError as error:
             form.add_error("conditions", error.message)
-        return render(
-            request,
-            "automation/trigger_form.html",
-            {"form": form, "title": _("Trigger"), "back": reverse(INDEX), "matches": matches},
-        )
-    return form_page(
-        request,
-        form,
-        lambda: services.trigger_save(
-            actor=request.user, trigger=trigger, values=form.cleaned_data
-        ),
-        title=trigger.name if trigger else _("New trigger"),
-        back=reverse(INDEX),
-        done=reverse(INDEX),
-        template="automation/trigger_form.html",
-        delete_url=reverse("automation:trigger_delete", args=[pk]) if pk else None,
-    )
+    context = {"form": form, "title": _("Trigger"), "back": reverse(INDEX), "matches": matches}
+    return render(request, "automation/trigger_form.html", context)
 
 
 @require_POST
-@rules_view
-def trigger_delete(request, pk: int):
-    trigger = get_object_or_404(Trigger, pk=pk)
+@kind_view
+def item_delete(request, kind: str, pk: int):
+    item = _item(request, kind, pk)
     return action(
         request,
-        lambda: services.trigger_delete(actor=request.user, trigger=trigger),
-        done=reverse(INDEX),
-        success=_("Deleted."),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@rules_view
-def time_rule_edit(request, pk: int | None = None):
-    rule = get_object_or_404(TimeRule, pk=pk) if pk else None
-    form = TimeRuleForm(request.POST or None, initial=_initial(rule, TimeRuleForm.base_fields))
-    return form_page(
-        request,
-        form,
-        lambda: services.time_rule_save(actor=request.user, rule=rule, values=form.cleaned_data),
-        title=rule.name if rule else _("New time rule"),
-        back=reverse(INDEX),
-        done=reverse(INDEX),
-        delete_url=reverse("automation:time_rule_delete", args=[pk]) if pk else None,
-    )
-
-
-@require_POST
-@rules_view
-def time_rule_delete(request, pk: int):
-    rule = get_object_or_404(TimeRule, pk=pk)
-    return action(
-        request,
-        lambda: services.time_rule_delete(actor=request.user, rule=rule),
-        done=reverse(INDEX),
-        success=_("Deleted."),
-    )
-
-
-def _owned(request, model, pk):
-    item = get_object_or_404(permissions.visible_owned(request.user, model), pk=pk)
-    if not permissions.can_edit_owned(request.user, item):
-        raise PermissionDenied
-    return item
-
-
-@require_http_methods(["GET", "POST"])
-@staff_view
-def macro_edit(request, pk: int | None = None):
-    macro = _owned(request, Macro, pk) if pk else None
-    initial = _initial(macro, ("title", "actions", "active", "shared"))
-    form = MacroForm(request.POST or None, initial=initial)
-    return form_page(
-        request,
-        form,
-        lambda: services.macro_save(actor=request.user, macro=macro, values=form.cleaned_data),
-        title=macro.title if macro else _("New macro"),
-        back=reverse(INDEX),
-        done=reverse(INDEX),
-        delete_url=reverse("automation:macro_delete", args=[pk]) if pk else None,
-    )
-
-
-@require_POST
-@staff_view
-def macro_delete(request, pk: int):
-    macro = _owned(request, Macro, pk)
-    return action(
-        request,
-        lambda: services.macro_delete(actor=request.user, macro=macro),
-        done=reverse(INDEX),
-        success=_("Deleted."),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@staff_view
-def template_edit(request, pk: int | None = None):
-    template = _owned(request, ResponseTemplate, pk) if pk else None
-    initial = None
-    if template:
-        initial = {
-            "title": template.title,
-            "shortcut": template.shortcut,
-            "shared": template.shared,
-            **{f"body_{c}": template.body.get(c, "") for c in ("en", "ru", "uk")},
-        }
-    form = TemplateForm(request.POST or None, initial=initial)
-    return form_page(
-        request,
-        form,
-        lambda: services.template_save(actor=request.user, template=template, values=form.values()),
-        title=template.title if template else _("New response template"),
-        back=reverse(INDEX),
-        done=reverse(INDEX),
-        delete_url=reverse("automation:template_delete", args=[pk]) if pk else None,
-    )
-
-
-@require_POST
-@staff_view
-def template_delete(request, pk: int):
-    template = _owned(request, ResponseTemplate, pk)
-    return action(
-        request,
-        lambda: services.template_delete(actor=request.user, template=template),
-        done=reverse(INDEX),
-        success=_("Deleted."),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@rules_view
-def greeting_edit(request, pk: int | None = None):
-    greeting = get_object_or_404(AutoGreeting, pk=pk) if pk else None
-    initial = _initial(greeting, ("channel", "mailbox", "template", "active"))
-    form = GreetingForm(request.POST or None, initial=initial)
-    return form_page(
-        request,
-        form,
-        lambda: services.greeting_save(actor=request.user, greeting=greeting, values=form.values()),
-        title=_("Auto-greeting"),
-        back=reverse(INDEX),
-        done=reverse(INDEX),
-        delete_url=reverse("automation:greeting_delete", args=[pk]) if pk else None,
-    )
-
-
-@require_POST
-@rules_view
-def greeting_delete(request, pk: int):
-    greeting = get_object_or_404(AutoGreeting, pk=pk)
-    return action(
-        request,
-        lambda: services.greeting_delete(actor=request.user, greeting=greeting),
+        lambda: items.item_delete(actor=request.user, kind=kind, item=item),
         done=reverse(INDEX),
         success=_("Deleted."),
     )

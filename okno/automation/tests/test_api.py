@@ -113,3 +113,50 @@ def test_import_is_all_or_nothing(world, client):
     assert answer.status_code == 422
     assert answer.json()["error"]["field"] == "triggers.1.events"
     assert not Trigger.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["triggers", "time-rules", "macros", "templates"])
+def test_every_kind_patches_over_the_stored_values_and_hides_others_personal_items(
+    world, client, path
+):
+    from okno.automation import services
+
+    owner = world.agent_b
+    values = {
+        "triggers": {"name": "Tag", "events": ["created"]},
+        "time-rules": {"name": "Late", "basis": "created_at", "minutes": 30},
+        "macros": {"title": "Mine"},
+        "templates": {"title": "Mine", "body": {"en": "Hi"}},
+    }[path]
+    if path in ("macros", "templates"):
+        macro = path == "macros"
+        actions = {"actions": [{"type": "reply", "params": {"text": "Hi"}}]} if macro else {}
+        save = services.macro_save if macro else services.template_save
+        item = save(actor=owner, values={**values, **actions})
+        api = client_for(client, world.agent_a)
+        assert api.get(f"/api/v1/automation/{path}/{item.pk}").status_code == 404
+        assert api.delete(f"/api/v1/automation/{path}/{item.pk}").status_code == 404
+        api = client_for(client, owner)
+    else:
+        actions = {"actions": [{"type": "add_tags", "params": {"tags": ["x"]}}]}
+        save = services.trigger_save if path == "triggers" else services.time_rule_save
+        item = save(actor=world.admin, values={**values, **actions})
+        assert (
+            client_for(client, world.supervisor)
+            .get(f"/api/v1/automation/{path}/{item.pk}")
+            .status_code
+            == 403
+        )
+        api = client_for(client, world.admin)
+    title = "name" if "name" in values else "title"
+    answer = api.patch(
+        f"/api/v1/automation/{path}/{item.pk}", {title: "Renamed"}, content_type="application/json"
+    )
+    assert answer.status_code == 200, answer.json()
+    item.refresh_from_db()
+    assert getattr(item, title) == "Renamed"
+    for key, value in {**values, **actions}.items():
+        if key != title:
+            assert answer.json()[key] == value, key
+    assert api.delete(f"/api/v1/automation/{path}/{item.pk}").status_code == 204
+    assert not type(item).objects.filter(pk=item.pk).exists()

@@ -94,3 +94,76 @@ def test_ticket_tools_apply_macro_and_search_templates(world, client):
     )
     page = client.get(reverse("web:ticket", args=[number]))
     assert reverse("automation:ticket_tools", args=[number]) in page.content.decode()
+
+
+def _kinds(world):
+    """One stored item of every kind, and a word its edit page must show."""
+    from okno.automation import services
+    from okno.channels.models import Mailbox
+
+    template = services.template_save(
+        actor=world.admin,
+        values={"title": "Hello", "shared": True, "body": {"en": "Hi", "uk": "Вітаємо"}},
+    )
+    mailbox = Mailbox.objects.create(address="help@okno.test", group=world.group_a)
+    greeting = services.greeting_save(
+        actor=world.admin,
+        values={"channel": "email", "mailbox": mailbox.pk, "template": template.pk},
+    )
+    rule = {"events": ["created"], "actions": [{"type": "add_tags", "params": {"tags": ["x"]}}]}
+    trigger = services.trigger_save(actor=world.admin, values={"name": "Tag it", **rule})
+    time_rule = services.time_rule_save(
+        actor=world.admin,
+        values={"name": "Late one", "basis": "created_at", "minutes": 30, **rule},
+    )
+    macro = services.macro_save(
+        actor=world.admin,
+        values={"title": "Ask logs", "shared": True, "actions": rule["actions"]},
+    )
+    return {
+        "trigger": (trigger, "Tag it"),
+        "time_rule": (time_rule, "Late one"),
+        "macro": (macro, "Ask logs"),
+        "template": (template, "Вітаємо"),
+        "greeting": (greeting, "help@okno.test"),
+    }
+
+
+def test_every_kind_edits_with_its_stored_values_and_deletes(world, client):
+    login(client, world.admin)
+    kinds = _kinds(world)
+    for kind, (item, shown) in kinds.items():
+        page = client.get(reverse(f"automation:{kind}", args=[item.pk]))
+        assert page.status_code == 200 and shown in page.content.decode(), kind
+        assert reverse(f"automation:{kind}_delete", args=[item.pk]) in page.content.decode()
+    # The greeting holds the template: delete it first.
+    for kind in ("greeting", "trigger", "time_rule", "macro", "template"):
+        item = kinds[kind][0]
+        done = client.post(reverse(f"automation:{kind}_delete", args=[item.pk]))
+        assert done.status_code == 302, kind
+        assert not type(item).objects.filter(pk=item.pk).exists(), kind
+
+
+def test_template_page_saves_each_language(world, client):
+    login(client, world.supervisor)
+    template = _kinds(world)["template"][0]
+    values = {"title": "Hello", "shared": "on", "body_en": "Hi", "body_ru": "Привет", "body_uk": ""}
+    answer = client.post(reverse("automation:template", args=[template.pk]), values)
+    assert answer.status_code == 302
+    template.refresh_from_db()
+    assert template.body == {"en": "Hi", "ru": "Привет"}
+
+
+@pytest.mark.parametrize(
+    "who,rules,shared_macro", [("supervisor", 403, 200), ("agent_a", 403, 403)]
+)
+def test_who_may_open_and_delete_each_kind(world, client, who, rules, shared_macro):
+    kinds = _kinds(world)
+    login(client, getattr(world, who))
+    for kind in ("trigger", "time_rule", "greeting"):
+        item = kinds[kind][0]
+        assert client.get(reverse(f"automation:{kind}", args=[item.pk])).status_code == rules
+        deleted = client.post(reverse(f"automation:{kind}_delete", args=[item.pk]))
+        assert deleted.status_code == rules and type(item).objects.filter(pk=item.pk).exists()
+    macro = kinds["macro"][0]
+    assert client.get(reverse("automation:macro", args=[macro.pk])).status_code == shared_macro
