@@ -105,7 +105,8 @@ def idempotency_key(raw: bytes) -> str:
 
 def _existing(key: str) -> InboundEnvelope | None:
     # A light probe first: almost every message of an import is new.
-    found = InboundEnvelope.objects.filter(idempotency_key=key).values_list("pk", flat=True)
+    found = InboundEnvelope.objects.filter(idempotency_key=key).order_by()
+    found = list(found.values_list("pk", flat=True)[:1])  # no ORDER BY: one index probe
     if not found:
         return None
     # Without the bytes: a duplicate needs only its outcome (processing re-reads the row).
@@ -343,7 +344,7 @@ def _process(envelope: InboundEnvelope, *, rate_limit: bool, keep_dates: bool) -
         _bounce(envelope, parsed)
         return
     earlier = Message.objects.filter(channel=Channel.EMAIL, external_id=parsed.message_id[:255])
-    earlier = earlier.select_related("ticket").first()
+    earlier = next(iter(earlier.select_related("ticket").order_by()[:1]), None)
     if earlier is not None:  # processed before under another envelope: link, add nothing
         _finish(envelope, EnvelopeState.PROCESSED, ticket=earlier.ticket, message=earlier)
         return

@@ -85,18 +85,15 @@ def find_thread(parsed: ParsedEmail) -> Thread:
     ids = thread_ids(parsed)
     if not ids:
         return Thread()
-    rows = list(
-        OutboundMessageId.objects.filter(message_id__in=ids).select_related(
-            "ticket", "ticket__merged_into"
-        )
-    )
+    # A merged ticket's successor is read by _live only when there is one (rarely).
+    rows = list(OutboundMessageId.objects.filter(message_id__in=ids).select_related("ticket"))
     if rows:
         order = {value: i for i, value in enumerate(ids)}
         rows.sort(key=lambda r: order[r.message_id])
         return Thread(ticket=_live(rows[0].ticket), outbound=rows)
     found = (
         Message.objects.filter(external_id__in=ids)
-        .select_related("ticket", "ticket__merged_into")
+        .select_related("ticket")
         .order_by("-id")
         .first()
     )
