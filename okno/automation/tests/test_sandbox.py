@@ -59,3 +59,34 @@ def test_html_output_is_escaped(world):
     world.ticket_a.subject = "<script>x</script>"
     out = render_for_ticket("{{ ticket.subject }}", world.ticket_a, html=True)
     assert out == "&lt;script&gt;x&lt;/script&gt;"
+
+
+@pytest.mark.parametrize(
+    "language,expected",
+    [
+        ("ru", "Здравствуйте, Ivan"),
+        ("uk", "Вітаємо, Ivan"),
+        ("en", "Hello Ivan"),
+        ("de", "Hello Ivan"),
+    ],
+)
+def test_the_contacts_language_picks_the_variant_else_english(world, language, expected):
+    world.customer_acme.language = language
+    world.customer_acme.save()
+    ticket = world.ticket_a
+    ticket.refresh_from_db()
+    body = {
+        "en": "Hello {{ contact.first_name }}",
+        "ru": "Здравствуйте, {{ contact.first_name }}",
+        "uk": "Вітаємо, {{ contact.first_name }}",
+    }
+    assert render_for_ticket(body, ticket) == expected
+    assert render_for_ticket({"uk": "Вітаємо"}, ticket) == "Вітаємо"  # the only one there is
+
+
+def test_a_cached_template_keeps_text_and_html_apart():
+    source = "{{ ticket.subject }}"
+    context = {"ticket": {"subject": "<b>"}}
+    assert render(source, context) == "<b>"
+    assert render(source, context, html=True) == "&lt;b&gt;"
+    assert render(source, context) == "<b>"

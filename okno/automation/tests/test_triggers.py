@@ -196,3 +196,24 @@ def test_bad_rating_wakes_a_trigger(world, run, make_trigger):
     assert list(ticket.tags.values_list("name", flat=True)) == ["unhappy"]
     event = TicketEvent.objects.filter(ticket=ticket, field="tags").get()
     assert event.actor_label == "Unhappy customer"
+
+
+def test_a_rule_sets_the_status_and_hands_the_ticket_to_auto_assignment(world, run, make_trigger):
+    from okno.assignment.models import Mode
+    from okno.assignment.tests.helpers import set_mode
+
+    set_mode(world.group_b, Mode.ROUND_ROBIN)
+    make_trigger(
+        name="Billing desk",
+        conditions=[{"field": "subject", "operator": "contains", "value": "invoice"}],
+        actions=[
+            {"type": "set_group", "params": {"group": world.group_b.name}},
+            {"type": "set_status", "params": {"status": "open"}},
+            {"type": "assign", "params": {"mode": "auto"}},
+        ],
+    )
+    ticket = new_ticket(world, run, subject="Wrong invoice", group=world.group_a)
+    ticket.refresh_from_db()
+    assert ticket.group == world.group_b and ticket.state == "open"
+    assert ticket.assignee is not None and world.group_b in ticket.assignee.agent_groups.all()
+    assert TicketEvent.objects.filter(ticket=ticket, field="assignee").count() == 1
