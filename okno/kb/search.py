@@ -23,12 +23,13 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from django.utils.safestring import SafeString, mark_safe
 
 from okno.core.text import normalize_word
-from okno.kb.models import Article, KbWord, KbWordDeletion
+from okno.kb.models import Article, KbSearchText, KbWord, KbWordDeletion
 from okno.kb.search_index import MAX_WORD, deletions, terms
 from okno.kb.selectors import visible_articles
 from okno.tickets.permissions import is_staff
@@ -39,6 +40,7 @@ MIN_TYPO_WORD = 5
 MAX_CORRECTIONS = 4
 SNIPPET_WORDS = 28
 CANDIDATES = 1000  # the most matches scored for one search (see _rank)
+DENSE_SHARE = 0.25  # PostgreSQL: above this share of articles matching, walk the key
 
 _STOP_TEXT = (
     # en
@@ -111,8 +113,9 @@ def query_terms(query: str) -> list[str]:
     return (meaningful or words)[:MAX_TERMS]
 
 
-def _corrections(words: list[str], known: set[str]) -> dict[str, list[str]]:
-    """Known words one edit from each unknown query word of 5+ letters (1 query)."""
+def _corrections(words: list[str], known: set[str], counts: dict) -> dict[str, list[str]]:
+    """Known words one edit from each unknown query word of 5+ letters (1 query);
+    adds the article counts of the words found to `counts`."""
     unknown = [w for w in words if MIN_TYPO_WORD <= len(w) <= MAX_WORD and w not in known]
     if not unknown:
         return {}
@@ -126,6 +129,7 @@ def _corrections(words: list[str], known: set[str]) -> dict[str, list[str]]:
     candidates = dict(
         KbWord.objects.filter(Q(word__in=keys) | Q(pk__in=ids)).values_list("word", "doc_count")
     )
+    counts.update(candidates)
     out = {}
     for w in unknown:
         near = [c for c in candidates if damerau_levenshtein_is_one(w, c)]
@@ -180,13 +184,15 @@ def _visible_filter(principal, column: str, *, inline: bool) -> tuple[str, str, 
 
 # One statement per search and database: the visible ids (once), the candidates
 # (titles, then the rest, newest first, CANDIDATES at most: from the index alone, no
-# scoring), then the score of those candidates only. See `_rank`.
+# scoring; the second pass does not run when titles filled the list), then the
+# score of those candidates only. See `_rank`.
 _SQLITE_RANK = (
     "WITH {vis}"
     "t AS MATERIALIZED (SELECT rowid AS id FROM kb_article_fts WHERE kb_article_fts MATCH %s "
     "{filter_t}ORDER BY rowid DESC LIMIT %s), "
     "b AS MATERIALIZED (SELECT rowid AS id FROM kb_article_fts WHERE kb_article_fts MATCH %s "
-    "{filter_b}AND +rowid NOT IN (SELECT id FROM t) ORDER BY rowid DESC LIMIT %s), "
+    "{filter_b}AND +rowid NOT IN (SELECT id FROM t) ORDER BY rowid DESC "
+    "LIMIT %s - (SELECT count(*) FROM t)), "
     "c AS MATERIALIZED (SELECT id FROM (SELECT id, 0 AS tier FROM t UNION ALL "
     "SELECT id, 1 AS tier FROM b) ORDER BY tier, id DESC LIMIT %s) "
     # "+rowid": a plain filter, so FTS5 walks its index for MATCH instead of being
@@ -204,7 +210,8 @@ _POSTGRES_RANK = (
     "ORDER BY s.article_id DESC LIMIT %s), "
     "b AS MATERIALIZED (SELECT s.article_id AS id FROM kb_kbsearchtext s "
     "WHERE s.search_vector @@ to_tsquery('simple', %s) {filter_b}"
-    "AND s.article_id NOT IN (SELECT id FROM t) ORDER BY s.article_id DESC LIMIT %s), "
+    "AND s.article_id NOT IN (SELECT id FROM t) ORDER BY {body_order} DESC "
+    "LIMIT %s - (SELECT count(*) FROM t)), "
     "c AS MATERIALIZED (SELECT id FROM (SELECT id, 0 AS tier FROM t UNION ALL "
     "SELECT id, 1 AS tier FROM b) x ORDER BY tier, id DESC LIMIT %s) "
     # ts_rank weights are {D, C, B, A}: title (A) counts ten times the body (B).
@@ -224,7 +231,28 @@ class Ranked:
     language: str
 
 
-def _rank(groups, principal, any_word: bool, limit: int) -> list[Ranked]:
+def _indexed_count() -> int:
+    return cache.get_or_set("kb:indexed-articles", KbSearchText.objects.count, 600) or 1
+
+
+def _match_share(groups, counts: dict[str, int], any_word: bool) -> float:
+    """The estimated share of indexed articles matching (words taken as independent)."""
+    total = _indexed_count()
+    shares = [min(1.0, sum(counts.get(w, 0) for w in group) / total) for group in groups]
+    if any_word:
+        miss = 1.0
+        for share in shares:
+            miss *= 1.0 - share
+        return 1.0 - miss
+    share = 1.0
+    for value in shares:
+        share *= value
+    return share
+
+
+def _rank(
+    groups, principal, any_word: bool, limit: int, counts: dict[str, int] | None = None
+) -> list[Ranked]:
     """The best `limit` visible matches, scored on at most CANDIDATES of them.
 
     Scoring reads each article's whole index entry, which at 20,000 articles made a
@@ -245,7 +273,13 @@ def _rank(groups, principal, any_word: bool, limit: int) -> list[Ranked]:
         title, template = f"{{title}} : ({expression})", _SQLITE_RANK
         vis, where, visible = _visible_filter(principal, "+rowid", inline=False)
         params = (*visible, title, CANDIDATES, expression, CANDIDATES)
-    sql = template.format(vis=vis, filter_t=where, filter_b=where)
+    # PostgreSQL, second pass: walking the primary key backwards and testing each
+    # row stops early when most articles match, but reads (and unpacks) the whole
+    # table when few do, which the planner cannot tell apart. `counts` (words' article
+    # counts) can: with a rarer match, "+ 0" hides the key order so the GIN index runs.
+    dense = postgres and _match_share(groups, counts or {}, any_word) >= DENSE_SHARE
+    body_order = "s.article_id" if dense else "(s.article_id + 0)"
+    sql = template.format(vis=vis, filter_t=where, filter_b=where, body_order=body_order)
     params = (*params, CANDIDATES, expression, limit)
     sign = 1.0 if postgres else -1.0  # bm25: lower is better
     return [
@@ -275,8 +309,9 @@ def search_articles(
     words = query_terms(query)
     if not words:
         return result
-    known = set(KbWord.objects.filter(word__in=words).values_list("word", flat=True))
-    result.corrections = _corrections(words, known)
+    counts = dict(KbWord.objects.filter(word__in=words).values_list("word", "doc_count"))
+    known = set(counts)
+    result.corrections = _corrections(words, known, counts)
     known |= {w for near in result.corrections.values() for w in near}
     groups = _groups(words, result.corrections)
     # A word no article uses would make "all words" match nothing and send the
@@ -289,9 +324,9 @@ def search_articles(
         return result
     result.matched_all = len(usable) == len(groups)
     fetch = limit * 3
-    ranked = _rank(usable, principal, False, fetch)
+    ranked = _rank(usable, principal, False, fetch, counts)
     if not ranked and len(usable) > 1:
-        ranked = _rank(usable, principal, True, fetch)
+        ranked = _rank(usable, principal, True, fetch, counts)
         result.matched_all = False
     # Only the shown hits are loaded whole (text, category) and highlighted.
     chosen = _one_per_group(ranked, language)[:limit]
