@@ -43,11 +43,8 @@ class ArticleForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 24, "id": "kb-body", "spellcheck": "true"}),
     )
-    category = forms.ModelChoiceField(
-        label=_("Category"),
-        queryset=KbCategory.objects.all(),
-        required=False,
-        empty_label=_("No category"),
+    category = forms.ModelChoiceField(  # replaced by the tree in __init__
+        label=_("Category"), queryset=KbCategory.objects.none(), required=False
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     visibility = forms.ChoiceField(
@@ -73,6 +70,10 @@ class ArticleForm(forms.Form):
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Sections indented under their categories (built per form: it reads the tree).
+        self.fields["category"] = CategoryChoiceField(
+            label=_("Category"), required=False, empty_label=_("No category")
+        )
         if editing:
             # A translation is its own article: the language of an existing one is fixed.
             self.fields["language"].disabled = True

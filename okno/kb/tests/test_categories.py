@@ -178,3 +178,27 @@ def test_the_category_link_shows_to_writers_only(client, world):
     assert "/kb/categories/" in client.get("/kb/").content.decode()
     client.force_login(world.light_agent)
     assert "/kb/categories/" not in client.get("/kb/").content.decode()
+
+
+def test_the_article_editor_offers_categories_as_a_tree(client, world):
+    top = category_create(actor=world.agent_a, name="Hardware")
+    inner = category_create(actor=world.agent_a, name="Printers", parent=top)
+    client.force_login(world.agent_a)
+    html = client.get("/kb/new/").content.decode()
+    select = html.split('name="category"')[1].split("</select>")[0]
+    assert select.index("Hardware") < select.index("\u2003Printers")
+    response = client.post(
+        "/kb/new/",
+        {
+            "title": "Jam",
+            "body_markdown": "x",
+            "category": inner.pk,
+            "language": "en",
+            "visibility": "public",
+            "tags": "",
+            "slug": "",
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Article.objects.get().category == inner
