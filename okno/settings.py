@@ -115,6 +115,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A pool per process instead, so a request does not open a PostgreSQL connection
+    # (a backend process, authentication, session set-up) of its own.
+    # Health checks stay on: the pool then tests a connection before lending it.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(env("OKNO_DB_POOL_SIZE", "8")),
+        "max_idle": 60,
+    }
 # Test databases carry the process id so parallel test runs never share one; the
 # SQLite one is a file (not :memory:) so a live server thread in the tests sees it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
