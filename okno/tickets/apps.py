@@ -6,3 +6,8 @@ class TicketsConfig(AppConfig):
     name = "okno.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self):
+        from okno.tickets.catalog import connect_signals
+
+        connect_signals()

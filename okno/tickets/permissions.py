@@ -59,13 +59,24 @@ def role_of(principal) -> str:
     return "customer" if is_customer(principal) else principal.role
 
 
+def agent_group_ids(user: User) -> list[int]:
+    """The user's group ids, read once per user object (one request's user, for the
+    ticket page that scopes several queries)."""
+    ids = user.__dict__.get("_okno_group_ids")
+    if ids is None:
+        ids = user.__dict__["_okno_group_ids"] = list(
+            user.agent_groups.values_list("id", flat=True)
+        )
+    return ids
+
+
 def _staff_scope(user: User) -> Q | None:
     """The Q limiting a staff member's tickets, or None for all."""
     if user.role in (Role.ADMIN, Role.SUPERVISOR) or user.ticket_scope == TicketScope.ALL:
         return None
     if user.ticket_scope == TicketScope.ASSIGNED:
         return Q(assignee=user)
-    group_ids = list(user.agent_groups.values_list("id", flat=True))
+    group_ids = agent_group_ids(user)
     # A ticket that no group owns yet (a portal request, an unrouted email) is the
     # whole team's: otherwise nobody but supervisors would ever see it.
     return Q(group_id__in=group_ids) | Q(group__isnull=True) | Q(assignee=user)

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -674,6 +675,11 @@ VIEW_EVENT_GAP = dt.timedelta(minutes=10)
 def ticket_mark_viewed(*, ticket: Ticket, actor) -> None:
     """Record an agent's view (at most one event per agent per ten minutes)."""
     if not isinstance(actor, User):
+        return
+    # Most page loads repeat a recent view: the cache answers those without a query.
+    # The database check stays for the first one (another process may have written it).
+    key = f"okno:viewed:{ticket.number}:{actor.pk}"
+    if not cache.add(key, 1, timeout=VIEW_EVENT_GAP.total_seconds()):
         return
     since = timezone.now() - VIEW_EVENT_GAP
     if TicketEvent.objects.filter(

@@ -8,16 +8,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from okno.accounts.models import Group, Role, User
 from okno.core.text import display_html
+from okno.tickets.catalog import catalog
 from okno.tickets.models import (
-    Category,
-    CustomField,
     LinkKind,
     Message,
     Priority,
@@ -209,7 +207,8 @@ def timeline(ticket: Ticket) -> list[Entry]:
 
 @dataclass
 class Lookups:
-    """The choices of the side panel, one query per list."""
+    """The choices of the side panel, from the per-process catalog (no query while
+    nobody edits statuses, groups, agents, categories or custom fields)."""
 
     statuses: list = field(default_factory=list)
     groups: list = field(default_factory=list)
@@ -219,15 +218,15 @@ class Lookups:
 
     @classmethod
     def load(cls, ticket: Ticket | None = None) -> "Lookups":
-        statuses = Status.objects.filter(is_active=True)
-        if ticket is not None:
-            statuses = Status.objects.filter(Q(is_active=True) | Q(pk=ticket.status_id))
+        lists = catalog("statuses", "groups", "agents", "categories", "custom_fields")
+        current = ticket.status_id if ticket is not None else None
         return cls(
-            statuses=list(statuses),
-            groups=list(Group.objects.all()),
-            agents=list(User.objects.filter(is_active=True).exclude(role=Role.LIGHT_AGENT)),
-            categories=list(Category.objects.all()),
-            custom_fields=list(CustomField.objects.filter(is_active=True)),
+            # An inactive status stays listed on the tickets that still have it.
+            statuses=[s for s in lists["statuses"] if s.is_active or s.pk == current],
+            groups=lists["groups"],
+            agents=lists["agents"],
+            categories=lists["categories"],
+            custom_fields=lists["custom_fields"],
         )
 
     def __post_init__(self):

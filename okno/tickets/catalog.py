@@ -1,0 +1,103 @@
+"""Per-process copies of the small lists admins edit: statuses, groups, agents,
+categories, custom fields (the ticket page's side panel reads all five).
+
+Any save or delete of one of those rows moves a version number in the shared cache
+(after commit); a process reloads a list when the version it loaded it under is no
+longer the current one. A request then reads one cache key instead of running five
+queries. With Redis every process sees the same version; with the local-memory cache
+(the embedded mode: one process) its threads do. `MAX_AGE` bounds the rare case of
+a change the signals do not see (a queryset `update()`, a command run in another
+process beside a local-memory server), and one more: a list read inside a
+transaction after changing it, when that transaction then rolls back, is kept (with
+the rolled-back row) until the next change.
+"""
+
+import threading
+import time
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+VERSION_KEY = "okno:catalog-version"
+MAX_AGE = 30.0  # seconds
+
+_lock = threading.Lock()
+_loaded: dict[str, tuple[str, float, list]] = {}
+
+
+def _loaders() -> dict:
+    from okno.accounts.models import Group, Role, User
+    from okno.tickets.models import Category, CustomField, Status
+
+    return {
+        "statuses": lambda: list(Status.objects.all()),
+        "groups": lambda: list(Group.objects.all()),
+        "agents": lambda: list(User.objects.filter(is_active=True).exclude(role=Role.LIGHT_AGENT)),
+        "categories": lambda: list(Category.objects.all()),
+        "custom_fields": lambda: list(CustomField.objects.filter(is_active=True)),
+    }
+
+
+def current_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        # add(): of two processes starting at once, both end up with the first one's.
+        cache.add(VERSION_KEY, version, timeout=None)
+        version = cache.get(VERSION_KEY) or version
+    return version
+
+
+def catalog(*names: str) -> dict[str, list]:
+    """The named lists (model instances, shared between requests: read only)."""
+    version = current_version()
+    now = time.monotonic()
+    found, missing = {}, []
+    with _lock:
+        for name in names:
+            entry = _loaded.get(name)
+            if entry and entry[0] == version and now - entry[1] < MAX_AGE:
+                found[name] = entry[2]
+            else:
+                missing.append(name)
+    if missing:
+        loaders = _loaders()
+        for name in missing:
+            found[name] = loaders[name]()
+        with _lock:
+            for name in missing:
+                _loaded[name] = (version, now, found[name])
+    return found
+
+
+def _bump() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def catalog_changed(**_kwargs) -> None:
+    """Move the version now (this transaction's own reads see the change) and again
+    after commit (another process may have reloaded the old rows in between)."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _forget_group_ids(*, instance, **_kwargs) -> None:
+    """A user object's memoized group ids (permissions.agent_group_ids) go when its
+    memberships change through it."""
+    instance.__dict__.pop("_okno_group_ids", None)
+
+
+def connect_signals() -> None:
+    from okno.accounts.models import Group, User
+    from okno.tickets.models import Category, CustomField, Status
+
+    m2m_changed.connect(
+        _forget_group_ids, sender=Group.members.through, dispatch_uid="okno-group-ids"
+    )
+    for model in (Status, Group, User, Category, CustomField):
+        post_save.connect(catalog_changed, sender=model, dispatch_uid=f"catalog-{model.__name__}")
+        post_delete.connect(
+            catalog_changed, sender=model, dispatch_uid=f"catalog-{model.__name__}-del"
+        )
