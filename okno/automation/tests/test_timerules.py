@@ -115,3 +115,34 @@ def test_new_unassigned_escalation_with_field_conditions(world, run):
     world.ticket_a.refresh_from_db()
     world.ticket_b.refresh_from_db()
     assert world.ticket_a.priority == 3 and world.ticket_b.priority == 2
+
+
+def test_many_tickets_in_small_batches_and_transactions_are_each_acted_on_once(
+    world, run, monkeypatch
+):
+    from okno.automation import services, timerules
+    from okno.tickets.services import ticket_create
+
+    monkeypatch.setattr(timerules, "COMMIT_EVERY", 2)
+    TimeRule.objects.all().delete()
+    rule = services.time_rule_save(
+        actor=world.admin,
+        values={
+            "name": "Flag old new ones",
+            "basis": "created_at",
+            "minutes": 30,
+            "conditions": [{"field": "state", "operator": "is", "value": "new"}],
+            "actions": [{"type": "add_tags", "params": {"tags": ["old"]}}],
+        },
+    )
+    numbers = [world.ticket_a.number, world.ticket_b.number]
+    numbers += [
+        run(ticket_create, actor=world.customer_acme, subject=f"S{i}", body_text="x").number
+        for i in range(5)
+    ]
+    later = timezone.now() + dt.timedelta(minutes=31)
+    with time_machine.travel(later, tick=False):
+        assert run(timerules.run_rule, rule, later, batch=3) == len(numbers)
+        assert run(timerules.run_rule, rule, later, batch=3) == 0
+    tagged = TimeRuleRun.objects.filter(rule=rule).values_list("ticket_id", flat=True)
+    assert sorted(tagged) == sorted(numbers)
