@@ -39,7 +39,7 @@ MAX_TERMS = 12
 MIN_TYPO_WORD = 5
 MAX_CORRECTIONS = 4
 SNIPPET_WORDS = 28
-CANDIDATES = 1000  # the most matches scored for one search (see _rank)
+CANDIDATES = 500  # the most matches scored for one search (see _rank)
 DENSE_SHARE = 0.25  # PostgreSQL: above this share of articles matching, walk the key
 
 _STOP_TEXT = (
