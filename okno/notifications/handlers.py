@@ -108,18 +108,35 @@ def _on_event(ticket: Ticket, event, created: bool) -> None:
         )
 
 
+def _needs_ticket(event) -> bool:
+    """Whether `_on_event` may notify anyone for this event (else no ticket is loaded)."""
+    kind = event.kind
+    if kind == "field_changed":
+        return event.field in ("assignee", "group")
+    if kind == "message":
+        return (event.data or {}).get("author_kind") == AuthorKind.CONTACT
+    return kind in ("created", "note", "sla_warning", "sla_breach")
+
+
 def handle_ticket_events(events) -> None:
     by_ticket = defaultdict(list)
     for event in events:
         by_ticket[event.ticket_id].append(event)
-    for number, ticket_events in by_ticket.items():
-        ticket = (
-            Ticket.objects.select_related("group", "assignee")
-            .filter(number=number, is_deleted=False)
-            .first()
-        )
+    wanted = [n for n, evs in by_ticket.items() if any(_needs_ticket(e) for e in evs)]
+    if not wanted:
+        return
+    # Loaded afresh, not the events' tickets: earlier handlers (auto-assignment,
+    # rules) may have changed them. One query for the whole batch.
+    tickets = (
+        Ticket.objects.select_related("group", "assignee")
+        .filter(number__in=wanted, is_deleted=False)
+        .in_bulk(field_name="number")
+    )
+    for number in wanted:
+        ticket = tickets.get(number)
         if ticket is None:
             continue
+        ticket_events = by_ticket[number]
         # The first message of a new ticket is part of "created", not a reply.
         created = any(e.kind == "created" for e in ticket_events)
         for event in ticket_events:

@@ -9,12 +9,11 @@ import logging
 from collections import defaultdict
 
 from okno.sla.notify import notify_clock_event
-from okno.sla.policies import load_rules
 from okno.sla.services import (
     EVENT_BREACH,
     EVENT_WARNING,
     sla_escalate,
-    sla_process_ticket_events,
+    sla_process_events,
 )
 
 log = logging.getLogger("okno.sla")
@@ -41,12 +40,10 @@ def handle_ticket_events(events) -> None:
         elif event.kind in (EVENT_WARNING, EVENT_BREACH):
             announcements.append(event)
     if by_ticket:
-        rules = load_rules()
-        for number, ticket_events in by_ticket.items():
-            try:
-                sla_process_ticket_events(number=number, events=ticket_events, rules=rules)
-            except Exception:  # one ticket's trouble must not stall the others
-                log.exception("SLA update of #%s failed", number)
+        try:
+            sla_process_events(events_by_ticket=by_ticket)
+        except Exception:  # the announcements below must still go out
+            log.exception("SLA update of #%s failed", sorted(by_ticket))
     for event in announcements:
         _announce(event)
 

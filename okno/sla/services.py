@@ -6,6 +6,7 @@ saves. Policy and calendar edits are in `okno.sla.admin_services`.
 
 import datetime as dt
 import logging
+import operator
 from collections import defaultdict
 
 from django.db import connection, transaction
@@ -15,8 +16,8 @@ from django.utils import timezone
 
 from okno.core.actors import SystemActor
 from okno.core.events import dispatch_after_commit
-from okno.sla.clocks import SAVE_FIELDS, customer_wrote, respond, sync_clocks
-from okno.sla.models import SlaState, TicketSla
+from okno.sla.clocks import SAVE_FIELDS, Clock, customer_wrote, respond, sync_clocks
+from okno.sla.models import OPEN_STATES, SlaState, TicketSla
 from okno.sla.policies import FACT_FIELDS, Rule, facts_from_values, load_rules, match_rule
 from okno.tickets.models import ACTIVE_CATEGORIES, Message, Ticket, TicketEvent
 from okno.tickets.services.events import record_event
@@ -28,6 +29,14 @@ EVENT_WARNING = "sla_warning"
 EVENT_BREACH = "sla_breach"
 CHECK_BATCH = 500
 RECOMPUTE_BATCH = 2000
+# Tickets per transaction in the event handler (row locks held together).
+PROCESS_CHUNK = 200
+
+
+def _sqlite_datetime(value: dt.datetime) -> str:
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat(" ")
 
 
 def _bulk_write(rows: list[TicketSla], chunk: int = 500) -> None:
@@ -56,21 +65,25 @@ def _bulk_write(rows: list[TicketSla], chunk: int = 500) -> None:
     row_sql = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
     # Field-by-field get_db_prep_save was the next cost: values are plain here, and
     # SQLite stores an aware datetime as its naive UTC text (what Django writes).
-    sqlite = connection.vendor == "sqlite"
-    attnames = [f.attname for f in fields]
-
-    def prep(value):
-        if sqlite and isinstance(value, dt.datetime):
-            return str(value.astimezone(dt.UTC).replace(tzinfo=None))
-        return value
+    values_of = operator.attrgetter("pk", *(f.attname for f in fields))
+    sqlite_datetimes = [
+        i + 1 for i, f in enumerate(fields) if f.get_internal_type() == "DateTimeField"
+    ]
+    if connection.vendor != "sqlite":
+        sqlite_datetimes = []
 
     with connection.cursor() as cursor:
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
             params = []
             for row in part:
-                params.append(row.pk)
-                params.extend(prep(getattr(row, name)) for name in attnames)
+                values = values_of(row)
+                if sqlite_datetimes:
+                    values = list(values)
+                    for i in sqlite_datetimes:
+                        if values[i] is not None:
+                            values[i] = _sqlite_datetime(values[i])
+                params += values
             # Names come from the model; every value is a parameter.
             sql = (
                 f"WITH v(id, {names}) AS (VALUES {', '.join([row_sql] * len(part))}) "  # noqa: S608
@@ -79,26 +92,69 @@ def _bulk_write(rows: list[TicketSla], chunk: int = 500) -> None:
             cursor.execute(sql, params)
 
 
-def _save(created: list[TicketSla], changed: list[TicketSla]) -> None:
+def _save(created: list[TicketSla], changed: list) -> None:
     if created:
         TicketSla.objects.bulk_create(created, batch_size=500)
     if changed:
         _bulk_write(changed)
 
 
-def _tags_by_ticket(numbers) -> dict[int, list[str]]:
+def _needs_tags(rules: list[Rule]) -> bool:
+    """Tags only matter to policies that match on them (a query saved otherwise)."""
+    return any((r.policy.conditions or {}).get("tags") for r in rules)
+
+
+def _tags_by_ticket(tickets) -> dict[int, list[str]]:
+    """Tag names per ticket number; `tickets` filters the through table."""
     tags = defaultdict(list)
-    through = Ticket.tags.through.objects.filter(ticket_id__in=numbers)
+    through = Ticket.tags.through.objects.filter(tickets)
     for number, name in through.values_list("ticket_id", "tag__name"):
         tags[number].append(name)
     return tags
+
+
+def _clocks_by_ticket(clocks) -> dict[int, list[Clock]]:
+    """Every clock (finished ones too) per ticket number, oldest first, as `Clock`s.
+
+    Read with the queryset's SQL on a plain cursor: Django's per-value converters
+    (on SQLite: parse, then make aware, each datetime) were a third of a bulk
+    recompute. The driver returns datetimes already (SQLite: naive UTC, marked
+    here; PostgreSQL: aware) and SQLite booleans as 0/1 (made bool here).
+    """
+    sql, params = clocks.order_by("id").values_list(*Clock.FIELDS).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    rows = defaultdict(list)
+    if connection.vendor == "sqlite":
+        utc = dt.UTC
+        for values in fetched:
+            values = list(values)
+            values[_BUSINESS_TIME] = bool(values[_BUSINESS_TIME])
+            for i in _DATETIMES:
+                if values[i] is not None:
+                    values[i] = values[i].replace(tzinfo=utc)
+            rows[values[1]].append(Clock(*values))
+    else:
+        for values in fetched:
+            rows[values[1]].append(Clock(*values))
+    return rows
+
+
+_BUSINESS_TIME = Clock.FIELDS.index("business_time")
+_DATETIMES = [
+    i
+    for i, name in enumerate(Clock.FIELDS)
+    if name.endswith("_at")
+    and TicketSla._meta.get_field(name).get_internal_type() == "DateTimeField"
+]
 
 
 def _facts(number: int):
     values = Ticket.objects.filter(number=number).values(*FACT_FIELDS).first()
     if values is None:
         return None
-    return facts_from_values(values, _tags_by_ticket([number])[number])
+    return facts_from_values(values, _tags_by_ticket(Q(ticket_id=number))[number])
 
 
 def _is_response(event: TicketEvent) -> bool:
@@ -126,45 +182,108 @@ def _opening_message_ids(number: int, events: list[TicketEvent]) -> set[int]:
     return {first.pk} if first else set()
 
 
+def _apply_events(facts, rows: list, rule: Rule | None, events, opening: set[int]):
+    """One ticket's events, in order, on its clocks in memory; (created, changed)."""
+    changed: dict[int, object] = {}
+    created: list[TicketSla] = []
+    for event in events:
+        if (event.data or {}).get("message") in opening:
+            continue
+        if _is_response(event):
+            for row in respond(rows, rule, event.created_at):
+                if row.pk is not None:
+                    changed[row.pk] = row
+        elif _is_customer_message(event):
+            row = customer_wrote(facts, rows, rule, event.created_at)
+            if row is not None:
+                rows.append(row)
+                created.append(row)
+    at = max(e.created_at for e in events)
+    more_created, more_changed = sync_clocks(facts, rows, rule, at)
+    for row in more_changed:
+        changed[row.pk] = row
+    # Rows created above were scheduled by sync too (they are in `rows`).
+    return created + more_created, list(changed.values())
+
+
+def sla_process_events(
+    *, events_by_ticket: dict[int, list[TicketEvent]], rules: list[Rule] | None = None
+) -> None:
+    """Apply committed events, per ticket in order, to the tickets' clocks; then sync.
+
+    One transaction per chunk of tickets, not per ticket: their row locks (taken in
+    number order, so two workers cannot deadlock each other), their facts, tags and
+    clocks in three queries, and only the clocks that changed are written, in bulk.
+    Two workers handling events of the same ticket still take turns. The time of
+    each change is its event's time, not now. With no active policy only tickets
+    with open clocks (to cancel) are visited: one query for a batch of messages.
+    If a chunk's writes fail, its tickets are retried one by one, so one ticket's
+    trouble does not stall the others.
+    """
+    events_by_ticket = {n: e for n, e in events_by_ticket.items() if e}
+    if not events_by_ticket:
+        return
+    rules = load_rules() if rules is None else rules
+    numbers = sorted(events_by_ticket)
+    if not rules:
+        open_clocks = TicketSla.objects.filter(ticket_id__in=numbers, state__in=OPEN_STATES)
+        numbers = sorted(set(open_clocks.values_list("ticket_id", flat=True)))
+    for start in range(0, len(numbers), PROCESS_CHUNK):
+        chunk = numbers[start : start + PROCESS_CHUNK]
+        try:
+            _process_chunk(chunk, events_by_ticket, rules)
+        except Exception:
+            if len(chunk) == 1:
+                raise
+            log.exception("SLA update of #%s-#%s failed; retrying one by one", chunk[0], chunk[-1])
+            for number in chunk:
+                try:
+                    _process_chunk([number], events_by_ticket, rules)
+                except Exception:  # one ticket's trouble must not stall the others
+                    log.exception("SLA update of #%s failed", number)
+
+
+def _process_chunk(numbers: list[int], events_by_ticket, rules: list[Rule]) -> None:
+    opening = {n: _opening_message_ids(n, events_by_ticket[n]) for n in numbers}
+    with transaction.atomic():
+        # The tickets' row locks with their facts (a plain SELECT … FOR UPDATE).
+        values = list(
+            Ticket.objects.select_for_update()
+            .filter(number__in=numbers)
+            .order_by("number")
+            .values(*FACT_FIELDS)
+        )
+        if not values:
+            return
+        tags = _tags_by_ticket(Q(ticket_id__in=numbers)) if _needs_tags(rules) else {}
+        clocks = _clocks_by_ticket(
+            TicketSla.objects.select_for_update().filter(ticket_id__in=numbers)
+        )
+        created, changed = [], []
+        for value in values:
+            number = value["number"]
+            try:
+                facts = facts_from_values(value, tags.get(number, ()))
+                new, updated = _apply_events(
+                    facts,
+                    clocks[number],
+                    match_rule(rules, facts),
+                    events_by_ticket[number],
+                    opening[number],
+                )
+            except Exception:  # one ticket's trouble must not stall the others
+                log.exception("SLA update of #%s failed", number)
+                continue
+            created += new
+            changed += updated
+        _save(created, changed)
+
+
 def sla_process_ticket_events(
     *, number: int, events: list[TicketEvent], rules: list[Rule] | None = None
 ) -> None:
-    """Apply one ticket's committed events, in order, to its clocks; then sync them.
-
-    Runs under the ticket's row lock so two workers handling events of the same
-    ticket take turns. The time of each change is its event's time, not now.
-    """
-    if not events:
-        return
-    rules = load_rules() if rules is None else rules
-    opening = _opening_message_ids(number, events)
-    with transaction.atomic():
-        # The ticket's row lock (a plain SELECT … FOR UPDATE: exists() may drop it).
-        if not list(Ticket.objects.select_for_update().filter(number=number).values_list("pk")):
-            return
-        facts = _facts(number)
-        rule = match_rule(rules, facts)
-        rows = list(TicketSla.objects.select_for_update().filter(ticket_id=number).order_by("id"))
-        changed: dict[int, TicketSla] = {}
-        created: list[TicketSla] = []
-        for event in events:
-            if (event.data or {}).get("message") in opening:
-                continue
-            if _is_response(event):
-                for row in respond(rows, rule, event.created_at):
-                    if row.pk is not None:
-                        changed[row.pk] = row
-            elif _is_customer_message(event):
-                row = customer_wrote(facts, rows, rule, event.created_at)
-                if row is not None:
-                    rows.append(row)
-                    created.append(row)
-        at = max(e.created_at for e in events)
-        more_created, more_changed = sync_clocks(facts, rows, rule, at)
-        for row in more_changed:
-            changed[row.pk] = row
-        # Rows created above were scheduled by sync too (they are in `rows`).
-        _save(created + more_created, list(changed.values()))
+    """One ticket's committed events (see `sla_process_events`)."""
+    sla_process_events(events_by_ticket={number: events}, rules=rules)
 
 
 def sla_recompute_ticket(*, number: int, at: dt.datetime | None = None) -> None:
@@ -175,42 +294,46 @@ def sla_recompute_ticket(*, number: int, at: dt.datetime | None = None) -> None:
         facts = _facts(number)
         if facts is None:
             return
-        rows = list(TicketSla.objects.select_for_update().filter(ticket_id=number).order_by("id"))
-        _save(*sync_clocks(facts, rows, match_rule(rules, facts), at))
+        rows = _clocks_by_ticket(TicketSla.objects.select_for_update().filter(ticket_id=number))
+        _save(*sync_clocks(facts, rows[number], match_rule(rules, facts), at))
 
 
 def sla_recompute_open(*, batch_size: int = RECOMPUTE_BATCH, at: dt.datetime | None = None) -> int:
     """Recompute the clocks of every open ticket (after a policy or calendar change).
 
-    Keyset batches by ticket number, each one transaction: the tickets' facts and
-    tags in two queries, their clocks in one, then bulk inserts and updates.
+    Keyset batches by ticket number, each one transaction: the tickets' facts in one
+    query, their tags (only when a policy matches on tags) and clocks in one each,
+    selected by the batch's number range joined to the open tickets (a range scan,
+    no list of thousands of numbers to build and send); then bulk inserts, and
+    bulk updates of only the clocks whose values changed.
     Returns the number of tickets seen.
     """
     at = at or timezone.now()
     rules = load_rules()
+    with_tags = _needs_tags(rules)
     seen, last = 0, 0
     base = Ticket.objects.filter(state__in=ACTIVE_CATEGORIES).order_by("number")
     while True:
         values = list(base.filter(number__gt=last).values(*FACT_FIELDS)[:batch_size])
         if not values:
             return seen
-        numbers = [v["number"] for v in values]
-        last = numbers[-1]
-        seen += len(numbers)
-        tags = _tags_by_ticket(numbers)
+        first, last = last, values[-1]["number"]
+        seen += len(values)
+        in_batch = Q(ticket__state__in=ACTIVE_CATEGORIES, ticket_id__gt=first, ticket_id__lte=last)
+        tags = _tags_by_ticket(in_batch) if with_tags else {}
         with transaction.atomic():
-            rows_by_ticket = defaultdict(list)
-            clocks = TicketSla.objects.select_for_update().filter(ticket_id__in=numbers)
-            for row in clocks.order_by("id"):
-                rows_by_ticket[row.ticket_id].append(row)
+            clocks = TicketSla.objects.select_for_update(of=("self",)).filter(in_batch)
+            rows_by_ticket = _clocks_by_ticket(clocks)
             created, changed = [], []
             for value in values:
-                facts = facts_from_values(value, tags[value["number"]])
+                facts = facts_from_values(value, tags.get(value["number"], ()))
                 new, updated = sync_clocks(
                     facts, rows_by_ticket[facts.number], match_rule(rules, facts), at
                 )
-                created += new
-                changed += updated
+                if new:
+                    created += new
+                if updated:
+                    changed += updated
             _save(created, changed)
 
 

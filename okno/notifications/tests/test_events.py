@@ -119,3 +119,30 @@ def test_preferences_are_respected(world):
 def test_unknown_kinds_are_refused(world):
     with pytest.raises(ValueError):
         notify(world.agent_a, kind="nonsense")
+
+
+def test_a_batch_of_customer_messages_loads_its_tickets_in_one_query(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from okno.tickets.models import TicketEvent
+
+    tickets = [new_ticket(world, subject=f"Help {i}") for i in range(4)]
+    for ticket in tickets[:2]:
+        update(ticket, world.admin, assignee=world.agent_a2)
+    mark = TicketEvent.objects.order_by("id").last().id
+    for ticket in tickets:  # handled below, as one dispatch batch
+        ticket_reply(ticket=ticket, actor=world.customer_globex, body_text="Any news?")
+    events = list(
+        TicketEvent.objects.filter(kind="message", id__gt=mark)
+        .select_related("ticket")
+        .order_by("id")
+    )
+    with CaptureQueriesContext(connection) as queries:
+        handle_ticket_events(events)
+    loads = [q for q in queries if q["sql"].startswith('SELECT "tickets_ticket"."number"')]
+    assert len(loads) == 1  # the whole batch's tickets (visibility checks are apart)
+    assert got(Kind.CUSTOMER_REPLIED) == ["Artem Agent", "Artem Agent"]
+    assert {n.ticket_id for n in Notification.objects.filter(kind=Kind.CUSTOMER_REPLIED)} == {
+        t.number for t in tickets[:2]
+    }

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import time_machine
+
 from okno.core.actors import SystemActor
 from okno.sla.admin_services import policy_update
 from okno.sla.models import Metric, SlaState, SlaTarget, TicketSla
@@ -144,3 +146,56 @@ def test_automatic_replies_are_not_responses(world, ticket, act):
     act(10, ticket_reply, ticket=ticket, actor=SystemActor(label="rule", kind="rule"),
         author=None, body_text="We got your message")  # fmt: skip
     assert clocks(ticket, Metric.FIRST_RESPONSE)[0].state == SlaState.RUNNING
+
+
+def test_one_dispatch_batch_of_many_tickets(world, policy, moscow, act):
+    """Events of several tickets in one batch: each ticket's clocks as if alone, and
+    a second round of customer messages (clocks already waiting) writes nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from okno.sla.handlers import handle_ticket_events
+    from okno.sla.models import SlaPolicy
+    from okno.tickets.models import TicketEvent
+
+    SlaPolicy.objects.filter(pk=policy.pk).update(position=1)
+    vip = make_policy(calendar=moscow, name="VIP", conditions={"tags": ["vip"]},
+                      minutes={Metric.NEXT_RESPONSE: 30, Metric.RESOLUTION: 600})  # fmt: skip
+    tickets = [
+        act(
+            0,
+            ticket_create,
+            actor=world.customer_acme,
+            subject=f"Q{i}",
+            body_text="?",
+            group=world.group_a,
+            tags=["vip"] if i == 0 else [],
+        )  # fmt: skip
+        for i in range(5)
+    ]
+    for ticket in tickets[:3]:
+        act(5, ticket_reply, ticket=ticket, actor=world.agent_a, body_text="Hi")
+
+    def customers_write(minutes):
+        with time_machine.travel(at(minutes), tick=False):
+            for ticket in tickets:  # not committed: handled below as one batch
+                ticket_reply(ticket=ticket, actor=world.customer_acme, body_text="More")
+        events = TicketEvent.objects.filter(kind="message", created_at=at(minutes))
+        with CaptureQueriesContext(connection) as queries:
+            handle_ticket_events(list(events.order_by("id")))
+        return [q["sql"] for q in queries]
+
+    customers_write(10)
+    waiting = {c.ticket_id: c for c in TicketSla.objects.filter(metric=Metric.NEXT_RESPONSE)}
+    assert sorted(waiting) == sorted(t.number for t in tickets[:3])
+    assert waiting[tickets[0].number].policy == vip
+    assert waiting[tickets[0].number].due_at == at(10 + 30)
+    assert waiting[tickets[1].number].policy == policy
+    assert waiting[tickets[1].number].due_at == at(10 + 240)
+    assert clocks(tickets[3], Metric.FIRST_RESPONSE)[0].state == SlaState.RUNNING
+
+    before = list(TicketSla.objects.order_by("id").values())
+    sql = customers_write(20)
+    assert list(TicketSla.objects.order_by("id").values()) == before
+    assert not [s for s in sql if s.startswith(("UPDATE", "INSERT", "WITH"))]
+    assert len(sql) <= 12  # not per ticket: rules, locks with facts, tags, clocks
