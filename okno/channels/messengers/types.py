@@ -114,7 +114,4 @@ def _load() -> None:
     from django.utils.module_loading import import_string
 
     for kind in ("telegram", "whatsapp", "viber", "vk", "custom", "chat", "phone"):
-        try:
-            import_string(f"okno.channels.messengers.{kind}.ADAPTER")
-        except ImportError:
-            continue  # a channel still being built
+        import_string(f"okno.channels.messengers.{kind}.ADAPTER")
