@@ -123,6 +123,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "min_size": 1,
         "max_size": int(env("OKNO_DB_POOL_SIZE", "8")),
         "max_idle": 60,
+        # Waiting for a connection when the database is down: fail within seconds
+        # (the SMTP server then answers 451 and the sender retries), not half a minute.
+        "timeout": float(env("OKNO_DB_POOL_TIMEOUT", "5")),
     }
 # Test databases carry the process id so parallel test runs never share one; the
 # SQLite one is a file (not :memory:) so a live server thread in the tests sees it.

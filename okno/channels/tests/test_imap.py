@@ -54,6 +54,7 @@ class Dovecot:
             os.chown(path, self.uid, self.gid)
         (self.root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:::::\n")
         self.conf = self.root / "dovecot.conf"
+        self._users = (internal, login)
         self.conf.write_text(self._config(internal, login))
         self.process = None
 
@@ -121,9 +122,22 @@ mailbox_idle_check_interval = 1 secs
 {self.extra_config}
 """
 
-    def start(self):
+    def start(self, attempts: int = 3):
         (self.root / "run").mkdir(exist_ok=True)
         (self.root / "state").mkdir(exist_ok=True)
+        for attempt in range(attempts):
+            if self._start_once():
+                return
+            if attempt + 1 < attempts and self.process.poll() is not None:
+                # It exited at once: most likely a port another process took between
+                # free_port() and the bind. Try again on fresh ports.
+                self.imap_port, self.pop3_port = free_port(), free_port()
+                self.conf.write_text(self._config(*self._users))
+                continue
+            break
+        raise RuntimeError(f"dovecot did not start: {self.log()}")
+
+    def _start_once(self) -> bool:
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.conf)],
             stdout=subprocess.DEVNULL,
@@ -135,10 +149,13 @@ mailbox_idle_check_interval = 1 secs
                 client = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=10)
                 client.login(USER, PASSWORD)
                 client.logout()
-                return
+                return True
             except (OSError, imaplib.IMAP4.error):
                 if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"dovecot did not start: {self.log()}")
+                    if self.process.poll() is None:
+                        self.process.terminate()
+                        self.process.wait(timeout=30)
+                    return False
                 time.sleep(0.2)
 
     def stop(self):

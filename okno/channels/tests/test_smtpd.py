@@ -68,22 +68,33 @@ def test_okno_smtpd_answers_451_when_it_cannot_reach_the_database(tmp_path):
 
     from okno.channels.tests.procs import okno_env
 
-    port = free_port()
     env = okno_env(tmp_path, "postgres://postgres@127.0.0.1:9/okno")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "okno.cli", "smtpd", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    errors = tmp_path / "smtpd.err"
+
+    def start():
+        port = free_port()
+        with errors.open("wb") as sink:
+            return port, subprocess.Popen(
+                [sys.executable, "-m", "okno.cli", "smtpd", "--port", str(port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+            )
+
+    port, process = start()
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 client = smtplib.SMTP("127.0.0.1", port, timeout=30)
                 break
             except OSError:
-                assert time.monotonic() < deadline, "okno smtpd did not start"
+                if process.poll() is not None:  # e.g. the port was taken meanwhile
+                    assert time.monotonic() < deadline, errors.read_text()
+                    port, process = start()
+                assert time.monotonic() < deadline, (
+                    f"okno smtpd did not start: {errors.read_text()}"
+                )
                 time.sleep(0.2)
         with client:
             client.ehlo()
