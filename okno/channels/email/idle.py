@@ -39,6 +39,8 @@ log = logging.getLogger("okno.channels.idle")
 
 MAX_RENEW = 25 * 60
 STOP_CHECK = 1.0  # how often a waiting loop looks at its stop flag (seconds)
+
+
 class ConnectionLost(Exception):
     """The store failed: drop the connection and come back after the backoff."""
 

@@ -92,10 +92,7 @@ def find_thread(parsed: ParsedEmail) -> Thread:
         rows.sort(key=lambda r: order[r.message_id])
         return Thread(ticket=_live(rows[0].ticket), outbound=rows)
     found = (
-        Message.objects.filter(external_id__in=ids)
-        .select_related("ticket")
-        .order_by("-id")
-        .first()
+        Message.objects.filter(external_id__in=ids).select_related("ticket").order_by("-id").first()
     )
     return Thread(ticket=_live(found.ticket) if found else None)
 
