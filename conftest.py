@@ -13,6 +13,19 @@ def _queue_runs_tasks_inline():
     yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _pools_closed_before_teardown(django_db_setup, django_db_blocker):
+    """PostgreSQL connection pools keep connections open; close them before the test
+    database is dropped, or the drop fails and the database is left behind."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if getattr(connection, "pool", None) is not None:
+                connection.close_pool()
+
+
 @pytest.fixture(autouse=True)
 def _media_and_cache(settings, tmp_path):
     from django.core.cache import cache
