@@ -15,7 +15,7 @@ from okno.channels.messengers.types import InboundMessage
 from okno.channels.models import Connector, Conversation
 from okno.contacts.models import Contact
 from okno.contacts.services import PHONE_KINDS, contact_get_or_create, identity_seen
-from okno.tickets.models import LinkKind, Message, StatusCategory, Ticket
+from okno.tickets.models import DeliveryState, LinkKind, Message, StatusCategory, Ticket
 from okno.tickets.services import AttachmentInput, ticket_link, ticket_reply
 from okno.tickets.services.lifecycle import ticket_open
 
@@ -160,3 +160,18 @@ def subject_for(text: str, connector: Connector, contact: Contact) -> str:
     if len(first_line) > SUBJECT_LENGTH:
         first_line = first_line[: SUBJECT_LENGTH - 1].rstrip() + "…"
     return first_line
+
+
+def conversation_set_blocked(*, connector: Connector, chat_id: str, blocked: bool) -> None:
+    """The provider says the customer blocked (or unblocked) us in this chat: replies
+    there stop (or resume)."""
+    Conversation.objects.filter(connector=connector, external_id=str(chat_id)).update(
+        blocked=blocked
+    )
+
+
+def reply_failed_by_provider(*, channel: str, external_id: str, error: str) -> None:
+    """A provider's late receipt says a reply we sent never arrived."""
+    Message.objects.filter(channel=channel, external_id=str(external_id)).update(
+        delivery_state=DeliveryState.FAILED, delivery_error=error
+    )

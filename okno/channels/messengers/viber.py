@@ -26,6 +26,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from okno.channels.messengers import http
+from okno.channels.messengers.conversations import (
+    conversation_set_blocked,
+)
 from okno.channels.messengers.helpers import (
     check_hmac,
     download,
@@ -181,10 +184,8 @@ class ViberAdapter(Adapter):
         if event in ("subscribed", "unsubscribed"):
             user_id = (data.get("user") or {}).get("id") or data.get("user_id")
             if user_id:
-                from okno.channels.models import Conversation
-
-                Conversation.objects.filter(connector=connector, external_id=str(user_id)).update(
-                    blocked=event == "unsubscribed"
+                conversation_set_blocked(
+                    connector=connector, chat_id=user_id, blocked=event == "unsubscribed"
                 )
             return None
         sender = data.get("sender") or {}

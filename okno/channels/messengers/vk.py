@@ -33,6 +33,9 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from okno.channels.messengers import http
+from okno.channels.messengers.conversations import (
+    conversation_set_blocked,
+)
 from okno.channels.messengers.helpers import (
     download,
     filename_for,
@@ -247,10 +250,8 @@ class VkAdapter(Adapter):
         if kind in ("message_deny", "message_allow"):
             user_id = (data.get("object") or {}).get("user_id")
             if user_id:
-                from okno.channels.models import Conversation
-
-                Conversation.objects.filter(connector=connector, external_id=str(user_id)).update(
-                    blocked=kind == "message_deny"
+                conversation_set_blocked(
+                    connector=connector, chat_id=user_id, blocked=kind == "message_deny"
                 )
             return None
         message = _message(data)

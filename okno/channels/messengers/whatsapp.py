@@ -40,6 +40,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from okno.channels.messengers import http
+from okno.channels.messengers.conversations import (
+    conversation_set_blocked,
+    reply_failed_by_provider,
+)
 from okno.channels.messengers.helpers import (
     check_hmac,
     download,
@@ -326,8 +330,6 @@ class WhatsAppAdapter(Adapter):
         """A delivery receipt for one of our messages (see the module docstring)."""
         if status.get("status") != "failed":
             return
-        from okno.channels.models import Conversation
-        from okno.tickets.models import DeliveryState, Message
 
         errors = [e for e in status.get("errors") or [] if isinstance(e, dict)]
         codes = {e.get("code") for e in errors}
@@ -340,13 +342,11 @@ class WhatsAppAdapter(Adapter):
         }
         if codes & WINDOW_CLOSED:
             error = window_closed_message()
-        Message.objects.filter(channel=self.kind, external_id=str(status["id"])).update(
-            delivery_state=DeliveryState.FAILED, delivery_error=error
-        )
+        reply_failed_by_provider(channel=self.kind, external_id=status["id"], error=error)
         if codes & BLOCKED and status.get("recipient_id"):
-            Conversation.objects.filter(
-                connector=connector, external_id=str(status["recipient_id"])
-            ).update(blocked=True)
+            conversation_set_blocked(
+                connector=connector, chat_id=status["recipient_id"], blocked=True
+            )
 
     def fetch_media(self, connector, media):
         """Media id -> a short-lived URL -> the bytes, both with our bearer token."""
