@@ -90,20 +90,49 @@ class QueryCounter:
 def timed_handlers(event_ids: list[int], trace: bool = False) -> tuple[float, float, int]:
     """What the worker's task does with a batch of event ids (`run_handlers`: read the
     events, then every handler in settings.OKNO_EVENT_HANDLERS); wall and CPU seconds
-    and the statements sent."""
+    and the statements sent. With `trace`, each handler's share and SQL go to stderr."""
     from django.db import connection
 
     from okno.core.events import run_handlers
 
-    counter = QueryCounter(keep=trace)
+    if trace:
+        return trace_handlers(event_ids)
+    counter = QueryCounter()
     with connection.execute_wrapper(counter):
         began, began_cpu = time.perf_counter(), time.process_time()
         run_handlers(event_ids)
         wall, cpu = time.perf_counter() - began, time.process_time() - began_cpu
-    if trace:
-        for sql in counter.sql:
-            log(sql[:300])
     return wall, cpu, counter.count
+
+
+def trace_handlers(event_ids: list[int]) -> tuple[float, float, int]:
+    """run_handlers step by step (the same calls), printing each one's CPU and SQL."""
+    from django.conf import settings
+    from django.db import connection
+    from django.utils.module_loading import import_string
+
+    from okno.tickets.models import TicketEvent
+
+    steps = [
+        ("read events", None),
+        *((path, import_string(path)) for path in settings.OKNO_EVENT_HANDLERS),
+    ]
+    events, total = [], [0.0, 0.0, 0]
+    for name, handler in steps:
+        counter = QueryCounter(keep=True)
+        with connection.execute_wrapper(counter):
+            began, began_cpu = time.perf_counter(), time.process_time()
+            if handler is None:
+                qs = TicketEvent.objects.filter(id__in=event_ids).select_related("ticket")
+                events = list(qs.order_by("id"))
+            else:
+                handler(events)
+            wall, cpu = time.perf_counter() - began, time.process_time() - began_cpu
+        log(f"-- {name}: {wall * 1000:.2f} ms, CPU {cpu * 1000:.2f} ms, {counter.count} queries")
+        for sql in counter.sql:
+            log("   " + sql[:160])
+        total = [total[0] + wall, total[1] + cpu, total[2] + counter.count]
+    return total[0], total[1], total[2]
 
 
 def bench_triggers(base: dict, runs: int, trace: bool = False) -> None:

@@ -7,16 +7,21 @@ For each ticket in a batch of events:
 2. Take the triggers woken by the events' names and not yet fired in this cascade
    from the process's compiled rule set (`ruleset.py`); when there are none, stop
    without touching the ticket.
-3. Load the ticket once (one query) and, in one transaction, walk those triggers in
-   order, checking each one's compiled conditions in Python against that snapshot
-   (a fact such as the tags or the message text is read once, when a condition
-   first asks). A trigger whose conditions hold runs its actions one by one, each
-   in a savepoint, as the rule's SystemActor (the history shows the rule's name); a
-   failing action is logged on the rule and on the ticket and the others still
-   run. After a rule acted, the ticket row is re-read so later rules see the change.
-   "Stop processing" ends the walk. The log rows are inserted together at the end.
-4. Before commit, stamp the events the actions wrote with depth + 1 and the fired
-   set, so the next round (dispatched after commit) continues the cascade.
+3. In one transaction, load and lock the ticket (one query) and walk those triggers
+   in order, checking each one's compiled conditions in Python against that
+   snapshot (a fact such as the tags or the message text is read once, when a
+   condition first asks). A trigger whose conditions hold runs its actions as the
+   rule's SystemActor (the history shows the rule's name). Field actions (status,
+   priority, group, assignee, tags) are staged on the snapshot (`TicketChanges`:
+   later rules see them) and the rules' changes are written together at the end:
+   one row update, one insert of the history, each rule still its own step with
+   its own version and events. Any other action (a reply, a note, a notification)
+   first writes what is staged, then runs in a savepoint, and the snapshot is
+   re-read. A failing action is logged on the rule and on the ticket and the others
+   still run. "Stop processing" ends the walk. The log rows are inserted together.
+4. The staged events are written already stamped with depth + 1 and the fired set
+   (events other actions wrote are stamped before commit), so the next round
+   (dispatched after commit) continues the cascade.
 """
 
 import logging
@@ -32,8 +37,9 @@ from okno.automation.conditions import Subject, event_names
 from okno.automation.models import AutomationLog, RuleKind
 from okno.automation.ruleset import RuleSet
 from okno.core.actors import rule_actor
+from okno.core.events import dispatch_after_commit
 from okno.tickets.models import Message, Ticket, TicketEvent
-from okno.tickets.services import ticket_update
+from okno.tickets.services import TicketChanges, ticket_update
 from okno.tickets.services.events import record_event
 
 log = logging.getLogger("okno.automation")
@@ -59,14 +65,16 @@ def cascade_of(events) -> Cascade:
 RELATED = ("status", "category", "group", "assignee", "contact", "organization")
 
 
-def load_ticket(number: int) -> Ticket | None:
+def load_ticket(number: int, *, lock: bool = False) -> Ticket | None:
     # The status and the requester only (most conditions read those); the others
     # load when a condition asks, and only if set. No ORDER BY either (.first()
     # would add the model's): PostgreSQL plans a sorted seven-table join in
-    # milliseconds, more than the lookup itself.
+    # milliseconds, more than the lookup itself. `lock` locks the ticket row only.
     rows = Ticket.objects.select_related("status", "contact").filter(
         number=number, is_deleted=False
     )
+    if lock:
+        rows = rows.select_for_update(of=("self",))
     return next(iter(rows), None)
 
 
@@ -75,12 +83,15 @@ class EventSubject(Subject):
     which re-reads its ticket after a rule changed it."""
 
     message_ids: list
+    staged: TicketChanges | None = None  # the walk's writes: its tags are the ticket's
     KEEP = ("body", "mailbox", ("norm", "body"), ("norm", "mailbox"))  # rules never change these
 
     def fact(self, name):
         if name == "body" and "body" not in self._cache:
             rows = Message.objects.filter(pk__in=self.message_ids).values_list("body_text")
             self.body = "\n".join(r[0] for r in rows)
+        if name == "tags" and "tags" not in self._cache and self.staged is not None:
+            self._cache["tags"] = self.staged.tags()
         return super().fact(name)
 
     def refresh(self, fresh: Ticket | None = None, *, tags: list[str] | None = None) -> None:
@@ -140,14 +151,14 @@ def process_ticket(number: int, events, rules: RuleSet) -> list[int]:
     candidates = rules.candidates(names, skip=cascade.fired)
     if not candidates:
         return []
-    ticket = load_ticket(number)
-    if ticket is None:
-        return []
     fired: list[int] = []
     logs: list[AutomationLog] = []
-    watermark = None
     with batched_events(seconds=3600), action_registry.answering(events), transaction.atomic():
+        ticket = load_ticket(number, lock=True)
+        if ticket is None:
+            return []
         subject = subject_for(ticket, events)
+        writes = _Writes(subject)
         for compiled in candidates:
             trigger = compiled.rule
             try:
@@ -157,17 +168,65 @@ def process_ticket(number: int, events, rules: RuleSet) -> list[int]:
                 continue
             if not hit:
                 continue
-            if watermark is None:
-                watermark = _last_event_id(number)
-            # The snapshot follows the changes, so later rules see them.
-            run_actions(RuleKind.TRIGGER, trigger, subject.ticket, logs=logs, subject=subject)
+            run_actions(RuleKind.TRIGGER, trigger, subject.ticket, logs=logs, writes=writes)
             fired.append(trigger.pk)
             if trigger.stop_processing:
                 break
-        AutomationLog.objects.bulk_create(logs)
         if fired:
-            _stamp(number, watermark, cascade, fired)
+            writes.finish(cascade_meta(cascade, fired), logs)
+        AutomationLog.objects.bulk_create(logs)
     return fired
+
+
+class _Writes:
+    """What a trigger walk writes to its locked ticket. Field changes are staged on
+    the snapshot (`subject.staged`) and written together; before any other action
+    runs, what is staged is written and the ids of the ticket's events so far are
+    noted (the watermark), so the events that action writes can be stamped too."""
+
+    def __init__(self, subject: EventSubject):
+        self.subject = subject
+        self.watermark: int | None = None
+        self.ids: list[int] = []
+        self.rules: list = []  # (kind, rule) with staged changes
+        self._restart()
+
+    def _restart(self) -> None:
+        self.subject.staged = TicketChanges(self.subject.ticket)
+
+    def stage(self, kind: str, rule, actor, changes: dict) -> None:
+        self.subject.staged.add(actor, changes)
+        self.rules.append((kind, rule))
+        self.subject.refresh(self.subject.ticket, tags=self.subject.staged.tags())
+
+    def before_other_action(self) -> None:
+        number = self.subject.ticket.number
+        if self.watermark is None:
+            self.watermark = _last_event_id(number)
+        self._save(None, None)
+
+    def after_other_action(self) -> None:
+        self.subject.refresh()
+        self._restart()
+
+    def finish(self, meta: dict, logs: list) -> None:
+        self._save({"automation": meta}, logs)
+        if self.watermark is not None:
+            _stamp(self.subject.ticket.number, self.watermark, meta)
+        dispatch_after_commit(self.ids)
+
+    def _save(self, data: dict | None, logs: list | None) -> None:
+        staged, rules, self.rules = self.subject.staged, self.rules, []
+        try:
+            with transaction.atomic():
+                self.ids += [e.id for e in staged.save(data=data)]
+        except Exception as exc:  # rare (the steps were validated): the rules say so
+            for kind, rule in rules:
+                _log_failure(kind, rule, self.subject.ticket, None, exc)
+                if logs is not None:
+                    logs[:] = [r for r in logs if r.rule_id != rule.pk or r.rule_kind != kind]
+            self.subject.refresh()
+            self._restart()
 
 
 def batched_events(seconds: float):
@@ -186,26 +245,31 @@ def _last_event_id(number: int) -> int:
     return TicketEvent.objects.filter(ticket_id=number).aggregate(m=Max("id"))["m"] or 0
 
 
-def _stamp(number: int, watermark: int, cascade: Cascade, fired: list[int]) -> None:
-    meta = {"depth": cascade.depth + 1, "fired": sorted(cascade.fired | set(fired))}
+def cascade_meta(cascade: Cascade, fired: list[int]) -> dict:
+    """What the events rules wrote carry to the next round (`data["automation"]`)."""
+    return {"depth": cascade.depth + 1, "fired": sorted(cascade.fired | set(fired))}
+
+
+def _stamp(number: int, watermark: int, meta: dict) -> None:
     written = list(TicketEvent.objects.filter(ticket_id=number, id__gt=watermark))
     for event in written:
         event.data = {**(event.data or {}), "automation": meta}
     TicketEvent.objects.bulk_update(written, ["data"])
 
 
-def run_actions(kind: str, rule, ticket: Ticket, *, logs: list | None = None, subject=None) -> bool:
+def run_actions(kind: str, rule, ticket: Ticket, *, logs: list | None = None, writes=None) -> bool:
     """Run a rule's actions; failures are logged and the rest go on.
 
     Field actions in a row (status, priority, group, assignee, tags) are merged into
-    one `ticket_update` (one write, one version, an event per field, all named after
-    the rule); any other action runs alone. Each write is in its own savepoint
-    (ticket_update's own atomic block, or one around the action). When
-    a merged update fails, its actions are retried one by one, so one bad change does
-    not cost the others. With `subject`, the snapshot follows the ticket (the updated
-    row `ticket_update` returns, the tag names the actions computed). With `logs`,
-    the success row is appended there for one bulk insert."""
-    runner = _Runner(kind, rule, ticket, subject)
+    one set of changes (one version, an event per field, all named after the rule);
+    any other action runs alone. Without `writes`, the changes are one `ticket_update`
+    and each write has its own savepoint (ticket_update's own atomic block, or one
+    around the action). With `writes` (a trigger walk), the changes are staged on
+    the walk's snapshot and written with the other rules' at the end. When merged
+    changes fail, the actions are retried one by one, so one bad change does not
+    cost the others. With `logs`, the success row is appended there for one bulk
+    insert."""
+    runner = _Runner(kind, rule, ticket, writes)
     for action in rule.actions:
         if action_registry.is_field_action(action):
             runner.plan(action)
@@ -225,8 +289,8 @@ def run_actions(kind: str, rule, ticket: Ticket, *, logs: list | None = None, su
 
 
 class _Runner:
-    def __init__(self, kind: str, rule, ticket: Ticket, subject):
-        self.kind, self.rule, self.ticket, self.subject = kind, rule, ticket, subject
+    def __init__(self, kind: str, rule, ticket: Ticket, writes: _Writes | None):
+        self.kind, self.rule, self.ticket, self.writes = kind, rule, ticket, writes
         self.actor = rule_actor(rule.name)
         self.ok = True
         self.tags: list[str] | None = None
@@ -237,12 +301,14 @@ class _Runner:
         self.ok = False
         _log_failure(self.kind, self.rule, self.ticket, action, exc)
 
+    def current_tags(self) -> list[str]:
+        if self.writes is not None:
+            return self.writes.subject.fact("tags")
+        return action_registry.current_tags(self.ticket)
+
     def plan(self, action: dict) -> None:
         if self.tags is None:
-            has = self.subject is not None
-            self.tags = (
-                self.subject.fact("tags") if has else action_registry.current_tags(self.ticket)
-            )
+            self.tags = self.current_tags()
         try:
             change = action_registry.field_change(action, self.ticket, self.tags)
         except Exception as exc:
@@ -257,29 +323,39 @@ class _Runner:
         self.changes, self.planned = {}, []
         if not changes:
             return
-        try:  # ticket_update is atomic: a failure rolls back its own savepoint only
-            fresh = ticket_update(ticket=self.ticket, actor=self.actor, changes=changes)
+        try:
+            self.write(changes)
         except Exception as exc:
             if len(planned) == 1:
                 self.fail(planned[0], exc)
-            else:  # find the bad one: each alone, in its own savepoint
+            else:  # find the bad one: each alone
                 for action in planned:
-                    self.run(action)
-            return
-        self.ticket = fresh
-        if self.subject is not None:
-            self.subject.refresh(fresh, tags=changes.get("tags"))
+                    self.retry(action)
+
+    def write(self, changes: dict) -> None:
+        if self.writes is not None:  # staged: nothing is kept when it raises
+            self.writes.stage(self.kind, self.rule, self.actor, changes)
+        else:  # ticket_update is atomic: a failure rolls back its own savepoint only
+            self.ticket = ticket_update(ticket=self.ticket, actor=self.actor, changes=changes)
+
+    def retry(self, action: dict) -> None:
+        try:
+            self.write(action_registry.field_change(action, self.ticket, self.current_tags()))
+        except Exception as exc:
+            self.fail(action, exc)
 
     def run(self, action: dict) -> None:
+        if self.writes is not None:
+            self.writes.before_other_action()
         try:
             with transaction.atomic():
                 action_registry.run(action, self.ticket, self.actor)
         except Exception as exc:
             self.fail(action, exc)
         self.tags = None
-        if self.subject is not None:
-            self.subject.refresh()
-            self.ticket = self.subject.ticket
+        if self.writes is not None:
+            self.writes.after_other_action()
+            self.ticket = self.writes.subject.ticket
 
 
 def _describe(exc: Exception) -> str:

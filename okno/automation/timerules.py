@@ -28,6 +28,7 @@ from okno.automation.engine import (
     _last_event_id,
     _stamp,
     batched_events,
+    cascade_meta,
     run_actions,
 )
 from okno.automation.models import RuleKind, TimeRule, TimeRuleRun
@@ -129,7 +130,7 @@ def _act(rule: TimeRule, ticket: Ticket, episode: str) -> int:
             return 0
         watermark = _last_event_id(ticket.number)
         run_actions(RuleKind.TIME_RULE, rule, ticket)
-        _stamp(ticket.number, watermark, Cascade(depth=0, fired=set()), [])
+        _stamp(ticket.number, watermark, cascade_meta(Cascade(depth=0, fired=set()), []))
     return 1
 
 

@@ -4,6 +4,7 @@ follow-ups after commit."""
 
 from okno.tickets.services.attachments import AttachmentInput, attachment_store
 from okno.tickets.services.lifecycle import (
+    TicketChanges,
     ticket_bulk_update,
     ticket_create,
     ticket_delete,
@@ -14,6 +15,7 @@ from okno.tickets.services.lifecycle import (
 from okno.tickets.services.structure import ticket_link, ticket_merge, ticket_split, ticket_unlink
 
 __all__ = [
+    "TicketChanges",
     "AttachmentInput",
     "attachment_store",
     "ticket_bulk_update",

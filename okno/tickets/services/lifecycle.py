@@ -40,7 +40,7 @@ from okno.tickets.services.attachments import (
     attachment_store,
     validate_attachments,
 )
-from okno.tickets.services.events import record_event
+from okno.tickets.services.events import actor_fields, record_event
 
 MAX_SUBJECT = 250
 MAX_BODY = 1_000_000
@@ -130,8 +130,12 @@ def _clean_body(body_text: str, body_html: str) -> tuple[str, str]:
     return text, safe_html
 
 
+def clean_tag_names(names: Iterable[str]) -> list[str]:
+    return sorted({" ".join(n.split()).lower()[:60] for n in names if n and n.strip()})
+
+
 def tags_by_name(names: Iterable[str]) -> list[Tag]:
-    clean = sorted({" ".join(n.split()).lower()[:60] for n in names if n and n.strip()})
+    clean = clean_tag_names(names)
     existing = {t.name: t for t in Tag.objects.filter(name__in=clean)}
     for name in clean:
         if name not in existing:
@@ -519,63 +523,126 @@ UPDATABLE = (
 
 def _apply_changes(ticket: Ticket, actor, changes: dict, now: dt.datetime) -> list[TicketEvent]:
     """Apply validated field changes to a locked ticket; one event per changed field."""
-    events = []
-    updates: dict = {}
-    for name, value in changes.items():
-        if name == "tags":
-            new_tags = tags_by_name(value)
-            old_names = sorted(ticket.tags.values_list("name", flat=True))
-            new_names = [t.name for t in new_tags]
-            if old_names != new_names:
-                ticket.tags.set(new_tags)
-                events.append((name, old_names, new_names))
-            continue
-        if name == "custom_fields":
-            merged = {**ticket.custom_fields, **validate_custom_fields(value)}
-            merged = {k: v for k, v in merged.items() if v is not None}
-            if merged != ticket.custom_fields:
-                events.append((name, ticket.custom_fields, merged))
-                updates[name] = merged
-            continue
-        old = getattr(ticket, name)
-        if old == value or (hasattr(old, "pk") and hasattr(value, "pk") and old.pk == value.pk):
-            continue
-        events.append((name, _display(old), _display(value)))
-        updates[name] = value
-    if "status" in updates:
-        status = updates["status"]
-        updates["state"] = status.category
-        if status.category == StatusCategory.SOLVED:
-            updates["solved_at"] = now
-        elif status.category == StatusCategory.CLOSED:
-            updates["closed_at"] = now
-            updates.setdefault("solved_at", ticket.solved_at or now)
-        else:
-            updates["solved_at"] = None
-            updates["closed_at"] = None
-    if "contact" in updates:
-        updates["organization_id"] = updates["contact"].organization_id
-    if not events:
-        return []
-    ticket.version += 1
-    updates.update(version=ticket.version, updated_at=now)
-    for key, value in updates.items():
-        setattr(ticket, key, value)
-    ticket.save(
-        update_fields=[k if k not in ("organization_id",) else "organization" for k in updates]
-    )
-    return [
-        record_event(
-            ticket_id=ticket.number,
-            actor=actor,
-            kind="status_changed" if name == "status" else "field_changed",
-            field=name,
-            old=old,
-            new=new,
-            version=ticket.version,
+    staged = TicketChanges(ticket, now=now)
+    staged.stage(actor, changes)
+    return staged.save()
+
+
+class TicketChanges:
+    """Field changes by one or more actors in a row, staged on a locked ticket and
+    written at once: one row update, the tag links, one insert of the history. Each
+    step gets its own version and events named after its actor, as if `ticket_update`
+    had run once per step (the automation's rules in a row write this way).
+
+    `add` validates a step and stages it on `ticket` (later steps and the caller see
+    it); a step that raises stages nothing. `save` writes and returns the events,
+    which the caller's transaction dispatches (`ticket_update` does so itself)."""
+
+    def __init__(self, ticket: Ticket, *, now: dt.datetime | None = None):
+        self.ticket, self.now = ticket, now or timezone.now()
+        self.events: list[TicketEvent] = []
+        self.fields: set[str] = set()
+        self._stored_tags: dict[str, int] | None = None  # name -> id, as in the table
+        self._tags: list[str] = []
+
+    def tags(self) -> list[str]:
+        """The ticket's tag names with the staged steps applied."""
+        if self._stored_tags is None:
+            self._stored_tags = dict(self.ticket.tags.values_list("name", "id"))
+            self._tags = sorted(self._stored_tags)
+        return list(self._tags)
+
+    def add(self, actor, changes: dict) -> None:
+        self.stage(actor, _validate_changes(self.ticket, changes))
+
+    def stage(self, actor, changes: dict) -> None:
+        """Stage validated changes; everything is computed before the ticket changes."""
+        ticket = self.ticket
+        events, updates, tags = [], {}, None
+        for name, value in changes.items():
+            if name == "tags":
+                old_names, new_names = self.tags(), clean_tag_names(value)
+                if old_names != new_names:
+                    events.append((name, old_names, new_names))
+                    tags = new_names
+                continue
+            if name == "custom_fields":
+                merged = {**ticket.custom_fields, **validate_custom_fields(value)}
+                merged = {k: v for k, v in merged.items() if v is not None}
+                if merged != ticket.custom_fields:
+                    events.append((name, ticket.custom_fields, merged))
+                    updates[name] = merged
+                continue
+            old = getattr(ticket, name)
+            if old == value or (hasattr(old, "pk") and hasattr(value, "pk") and old.pk == value.pk):
+                continue
+            events.append((name, _display(old), _display(value)))
+            updates[name] = value
+        if not events:
+            return
+        if "status" in updates:
+            updates.update(_status_dates(ticket, updates["status"], self.now))
+        if "contact" in updates:
+            updates["organization_id"] = updates["contact"].organization_id
+        ticket.version += 1
+        updates.update(version=ticket.version, updated_at=self.now)
+        for key, value in updates.items():
+            setattr(ticket, key, value)
+        self.fields.update(updates)
+        if tags is not None:
+            self._tags = tags
+        self.events += [
+            TicketEvent(
+                ticket_id=ticket.number,
+                kind="status_changed" if name == "status" else "field_changed",
+                field=name,
+                old=old,
+                new=new,
+                data={},
+                version=ticket.version,
+                **actor_fields(actor),
+            )
+            for name, old, new in events
+        ]
+
+    def save(self, *, data: dict | None = None) -> list[TicketEvent]:
+        """Write what was staged; `data` goes into every event's data."""
+        if not self.events:
+            return []
+        ticket = self.ticket
+        if self._stored_tags is not None and set(self._tags) != set(self._stored_tags):
+            self._save_tags()
+        columns = {"organization" if f == "organization_id" else f for f in self.fields}
+        ticket.save(update_fields=sorted(columns))
+        for event in self.events:
+            event.data = dict(data or {})
+        written = TicketEvent.objects.bulk_create(self.events)
+        self.events, self.fields = [], set()
+        return written
+
+    def _save_tags(self) -> None:
+        links = Ticket.tags.through.objects
+        stored, wanted = self._stored_tags, set(self._tags)
+        gone = [tag_id for name, tag_id in stored.items() if name not in wanted]
+        if gone:
+            links.filter(ticket_id=self.ticket.number, tag_id__in=gone).delete()
+        new = tags_by_name(wanted - set(stored))
+        links.bulk_create(
+            [links.model(ticket_id=self.ticket.number, tag_id=t.pk) for t in new],
+            ignore_conflicts=True,
         )
-        for name, old, new in events
-    ]
+        self._stored_tags = {n: i for n, i in stored.items() if n in wanted}
+        self._stored_tags.update((t.name, t.pk) for t in new)
+        getattr(self.ticket, "_prefetched_objects_cache", {}).pop("tags", None)
+
+
+def _status_dates(ticket: Ticket, status: Status, now: dt.datetime) -> dict:
+    """The columns that follow a status change."""
+    if status.category == StatusCategory.SOLVED:
+        return {"state": status.category, "solved_at": now}
+    if status.category == StatusCategory.CLOSED:
+        return {"state": status.category, "closed_at": now, "solved_at": ticket.solved_at or now}
+    return {"state": status.category, "solved_at": None, "closed_at": None}
 
 
 def _validate_changes(ticket: Ticket, changes: dict) -> dict:
