@@ -109,3 +109,33 @@ def test_required_custom_field_blocks_solving(world):
         changes={"status": solved, "custom_fields": {"cause": "hw"}},
     )
     assert Ticket.objects.get(number=world.ticket_a.number).state == StatusCategory.SOLVED
+
+
+def test_staged_changes_of_several_actors_are_written_as_their_own_steps(world):
+    from okno.core.actors import rule_actor
+    from okno.tickets.services import TicketChanges
+
+    ticket = Ticket.objects.get(number=world.ticket_a.number)
+    start = ticket.version
+    staged = TicketChanges(ticket)
+    staged.add(rule_actor("Tagger"), {"tags": ["b", "A "]})
+    with pytest.raises(ValidationFailed):  # a light agent cannot be assigned
+        staged.add(rule_actor("Broken"), {"priority": Priority.HIGH, "assignee": world.light_agent})
+    assert ticket.priority == Priority.NORMAL and ticket.version == start + 1  # nothing staged
+    staged.add(rule_actor("Urgent"), {"priority": Priority.URGENT, "tags": ["a", "b", "c"]})
+    staged.add(rule_actor("Same again"), {"priority": Priority.URGENT})  # no change, no step
+    assert staged.tags() == ["a", "b", "c"] and ticket.priority == Priority.URGENT
+    written = staged.save(data={"note": 1})
+    rows = [(e.actor_label, e.field, e.old, e.new, e.version, e.data) for e in written]
+    assert rows == [
+        ("Tagger", "tags", [], ["a", "b"], start + 1, {"note": 1}),
+        ("Urgent", "priority", Priority.NORMAL, Priority.URGENT, start + 2, {"note": 1}),
+        ("Urgent", "tags", ["a", "b"], ["a", "b", "c"], start + 2, {"note": 1}),
+    ]
+    fresh = Ticket.objects.get(number=ticket.number)
+    assert fresh.version == start + 2 and fresh.priority == Priority.URGENT
+    assert sorted(fresh.tags.values_list("name", flat=True)) == ["a", "b", "c"]
+    assert TicketEvent.objects.filter(ticket=fresh, actor_label="Tagger").count() == 1
+    staged.add(rule_actor("Untagger"), {"tags": ["c"]})
+    staged.save()
+    assert list(fresh.tags.values_list("name", flat=True)) == ["c"]
