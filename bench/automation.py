@@ -82,9 +82,13 @@ class QueryCounter:
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
-        if self.keep:
-            self.sql.append(sql)
-        return execute(sql, params, many, context)
+        if not self.keep:
+            return execute(sql, params, many, context)
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.sql.append(f"{(time.perf_counter() - began) * 1000:6.2f} ms  {sql}")
 
 
 def timed_handlers(event_ids: list[int], trace: bool = False) -> tuple[float, float, int]:

@@ -202,7 +202,7 @@ class _Writes:
     def before_other_action(self) -> None:
         number = self.subject.ticket.number
         if self.watermark is None:
-            self.watermark = _last_event_id(number)
+            self.watermark = last_event_id(number)
         self._save(None, None)
 
     def after_other_action(self) -> None:
@@ -212,7 +212,7 @@ class _Writes:
     def finish(self, meta: dict, logs: list) -> None:
         self._save({"automation": meta}, logs)
         if self.watermark is not None:
-            _stamp(self.subject.ticket.number, self.watermark, meta)
+            stamp_events([self.subject.ticket.number], self.watermark, meta)
         dispatch_after_commit(self.ids)
 
     def _save(self, data: dict | None, logs: list | None) -> None:
@@ -241,8 +241,10 @@ def batched_events(seconds: float):
     return batched(seconds=seconds, size=100_000) if batched else nullcontext()
 
 
-def _last_event_id(number: int) -> int:
-    return TicketEvent.objects.filter(ticket_id=number).aggregate(m=Max("id"))["m"] or 0
+def last_event_id(number: int | None = None) -> int:
+    """The newest event id (of one ticket, or of all: the primary key's index answers)."""
+    events = TicketEvent.objects.filter(ticket_id=number) if number else TicketEvent.objects
+    return events.aggregate(m=Max("id"))["m"] or 0
 
 
 def cascade_meta(cascade: Cascade, fired: list[int]) -> dict:
@@ -250,8 +252,9 @@ def cascade_meta(cascade: Cascade, fired: list[int]) -> dict:
     return {"depth": cascade.depth + 1, "fired": sorted(cascade.fired | set(fired))}
 
 
-def _stamp(number: int, watermark: int, meta: dict) -> None:
-    written = list(TicketEvent.objects.filter(ticket_id=number, id__gt=watermark))
+def stamp_events(numbers: list[int], watermark: int, meta: dict) -> None:
+    """The events of these tickets after the watermark carry `meta` to the next round."""
+    written = list(TicketEvent.objects.filter(ticket_id__in=numbers, id__gt=watermark))
     for event in written:
         event.data = {**(event.data or {}), "automation": meta}
     TicketEvent.objects.bulk_update(written, ["data"])

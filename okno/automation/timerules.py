@@ -11,7 +11,9 @@ For each active rule, in order:
 3. Check every condition in Python on the loaded tickets; for each match, claim
    the run (the unique constraint makes two workers act once) and run the actions
    as the rule, in one savepoint with the claim; up to COMMIT_EVERY tickets share
-   a transaction, and the pass hands its events to the queue in a few tasks.
+   a transaction (the events their actions wrote are stamped as the cascade's first
+   round together, before it commits), and the pass hands its events to the queue
+   in a few tasks.
 """
 
 import datetime as dt
@@ -25,11 +27,11 @@ from okno.automation.conditions import Subject, compile_conditions
 from okno.automation.engine import (
     RELATED,
     Cascade,
-    _last_event_id,
-    _stamp,
     batched_events,
     cascade_meta,
+    last_event_id,
     run_actions,
+    stamp_events,
 )
 from okno.automation.models import RuleKind, TimeRule, TimeRuleRun
 from okno.tickets.models import Priority, StatusCategory, Ticket
@@ -110,28 +112,32 @@ def run_rule(rule: TimeRule, now: dt.datetime, batch: int = BATCH) -> int:
 
 def _act_many(rule: TimeRule, tickets: list[Ticket], episodes: dict) -> int:
     """One transaction for a few tickets (one commit instead of one each), each
-    ticket in its own savepoint: one ticket's failure is logged and costs no other."""
-    acted = 0
+    ticket in its own savepoint: one ticket's failure is logged and costs no other.
+    The events the actions wrote are stamped as the cascade's first round together,
+    at the end (those after the watermark on the tickets acted on)."""
+    acted = []
     with transaction.atomic():
+        watermark = last_event_id()
         for ticket in tickets:
             try:
-                acted += _act(rule, ticket, episodes[ticket.number])
+                if _act(rule, ticket, episodes[ticket.number]):
+                    acted.append(ticket.number)
             except Exception:
                 log.exception("time rule %r on #%s failed", rule.name, ticket.number)
-    return acted
+        if acted:
+            stamp_events(acted, watermark, cascade_meta(Cascade(depth=0, fired=set()), []))
+    return len(acted)
 
 
-def _act(rule: TimeRule, ticket: Ticket, episode: str) -> int:
+def _act(rule: TimeRule, ticket: Ticket, episode: str) -> bool:
     with transaction.atomic():
         try:
             with transaction.atomic():
                 TimeRuleRun.objects.create(rule=rule, ticket=ticket, episode=episode)
         except IntegrityError:  # another worker got here first
-            return 0
-        watermark = _last_event_id(ticket.number)
+            return False
         run_actions(RuleKind.TIME_RULE, rule, ticket)
-        _stamp(ticket.number, watermark, cascade_meta(Cascade(depth=0, fired=set()), []))
-    return 1
+    return True
 
 
 def run_time_rules(now: dt.datetime | None = None) -> int:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from okno.automation.models import TimeRule, TimeRuleRun
 from okno.automation.timerules import run_time_rules
-from okno.tickets.models import StatusCategory
+from okno.tickets.models import StatusCategory, TicketEvent
 from okno.tickets.services import ticket_reply
 from okno.tickets.services.lifecycle import default_status
 
@@ -37,6 +37,8 @@ def test_reminder_then_auto_close_once_per_episode(world, run):
         run(run_time_rules)  # the next minute's pass does not remind again
     reminders = ticket.messages.filter(author_kind="system", public=True)
     assert reminders.count() == 1
+    reminded = ticket.events.get(kind="message", actor_label=REMIND)
+    assert reminded.data["automation"] == {"depth": 1, "fired": []}  # the cascade's first round
     assert "Ivan" in reminders.get().body_text
     assert reminders.get().body_text.count(f"#{ticket.number}") == 1
     ticket.refresh_from_db()
@@ -146,3 +148,7 @@ def test_many_tickets_in_small_batches_and_transactions_are_each_acted_on_once(
         assert run(timerules.run_rule, rule, later, batch=3) == 0
     tagged = TimeRuleRun.objects.filter(rule=rule).values_list("ticket_id", flat=True)
     assert sorted(tagged) == sorted(numbers)
+    stamped = TicketEvent.objects.filter(field="tags", ticket_id__in=numbers)
+    assert sorted(e.ticket_id for e in stamped) == sorted(numbers)
+    assert all(e.data["automation"] == {"depth": 1, "fired": []} for e in stamped)
+    assert not TicketEvent.objects.filter(kind="created", data__has_key="automation").exists()
