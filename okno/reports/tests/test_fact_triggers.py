@@ -1,0 +1,28 @@
+"""Which events recompute a ticket's fact: the fields it copies do, tags do not."""
+
+from okno.accounts.models import Group
+from okno.reports.models_stats import TicketFact
+from okno.tickets.models import Priority
+from okno.tickets.services import ticket_update
+
+
+def test_a_fact_follows_its_fields_and_ignores_the_others(
+    world, django_capture_on_commit_callbacks
+):
+    ticket = world.ticket_a
+
+    def update(**changes):
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket_update(ticket=ticket, actor=world.agent_a, changes=changes)
+        return TicketFact.objects.get(ticket=ticket)
+
+    TicketFact.objects.filter(ticket=ticket).delete()
+    update(group=world.group_b)
+    fact = TicketFact.objects.get(ticket=ticket)  # recomputed on the group change
+    assert fact.group_id == world.group_b.pk
+    fact.updated_at = fact.created_at
+    fact.save()
+    again = update(tags=["vip"], priority=Priority.HIGH, subject="Printer on fire")
+    assert again.updated_at == fact.created_at  # not recomputed
+    moved = update(group=Group.objects.get(pk=world.group_a.pk))
+    assert moved.group_id == world.group_a.pk and moved.updated_at > fact.created_at
