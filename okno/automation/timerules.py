@@ -33,7 +33,7 @@ from okno.automation.engine import (
     run_actions,
     stamp_events,
 )
-from okno.automation.models import RuleKind, TimeRule, TimeRuleRun
+from okno.automation.models import AutomationLog, RuleKind, TimeRule, TimeRuleRun
 from okno.tickets.models import Priority, StatusCategory, Ticket
 
 log = logging.getLogger("okno.automation")
@@ -115,28 +115,33 @@ def _act_many(rule: TimeRule, tickets: list[Ticket], episodes: dict) -> int:
     ticket in its own savepoint: one ticket's failure is logged and costs no other.
     The events the actions wrote are stamped as the cascade's first round together,
     at the end (those after the watermark on the tickets acted on)."""
-    acted = []
+    acted, logs = [], []
     with transaction.atomic():
         watermark = last_event_id()
         for ticket in tickets:
             try:
-                if _act(rule, ticket, episodes[ticket.number]):
+                if _act(rule, ticket, episodes[ticket.number], logs):
                     acted.append(ticket.number)
             except Exception:
                 log.exception("time rule %r on #%s failed", rule.name, ticket.number)
         if acted:
             stamp_events(acted, watermark, cascade_meta(Cascade(depth=0, fired=set()), []))
+        AutomationLog.objects.bulk_create(logs)
     return len(acted)
 
 
-def _act(rule: TimeRule, ticket: Ticket, episode: str) -> bool:
+def _act(rule: TimeRule, ticket: Ticket, episode: str, logs: list) -> bool:
+    """Claim the run and act; the success log row goes to `logs` once it committed
+    to its savepoint."""
+    done: list = []
     with transaction.atomic():
         try:
             with transaction.atomic():
                 TimeRuleRun.objects.create(rule=rule, ticket=ticket, episode=episode)
         except IntegrityError:  # another worker got here first
             return False
-        run_actions(RuleKind.TIME_RULE, rule, ticket)
+        run_actions(RuleKind.TIME_RULE, rule, ticket, logs=done)
+    logs += done
     return True
 
 

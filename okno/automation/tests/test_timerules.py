@@ -5,7 +5,7 @@ import datetime as dt
 import time_machine
 from django.utils import timezone
 
-from okno.automation.models import TimeRule, TimeRuleRun
+from okno.automation.models import AutomationLog, RuleKind, TimeRule, TimeRuleRun
 from okno.automation.timerules import run_time_rules
 from okno.tickets.models import StatusCategory, TicketEvent
 from okno.tickets.services import ticket_reply
@@ -152,3 +152,5 @@ def test_many_tickets_in_small_batches_and_transactions_are_each_acted_on_once(
     assert sorted(e.ticket_id for e in stamped) == sorted(numbers)
     assert all(e.data["automation"] == {"depth": 1, "fired": []} for e in stamped)
     assert not TicketEvent.objects.filter(kind="created", data__has_key="automation").exists()
+    logged = AutomationLog.objects.filter(rule_kind=RuleKind.TIME_RULE, rule_id=rule.pk, ok=True)
+    assert sorted(logged.values_list("ticket_id", flat=True)) == sorted(numbers)
