@@ -12,6 +12,7 @@ fact and added for the new one, as upserts of small deltas.
 
 import datetime as dt
 from collections import Counter
+from functools import cache, partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Prefetch, Q
@@ -41,18 +42,21 @@ def status_categories() -> dict[str, str]:
 
 
 def ticket_spec(ticket: Ticket, default_calendar):
-    """The business calendar of the ticket's SLA policy, else the first calendar."""
+    """The business calendar of the ticket's SLA policy, else the first calendar
+    (`default_calendar()`, asked only then)."""
     clock = (
         TicketSla.objects.filter(ticket=ticket, policy__calendar__isnull=False)
         .select_related("policy__calendar")
         .first()
     )
-    calendar = clock.policy.calendar if clock else default_calendar
+    calendar = clock.policy.calendar if clock else default_calendar()
     return calendar_spec(calendar) if calendar else None
 
 
-def compute_fact(ticket: Ticket, events, categories: dict, spec, now=None) -> TicketFact:
-    """Walk the events in order (steps):
+def compute_fact(ticket: Ticket, events, categories: dict, spec_of, now=None) -> TicketFact:
+    """`spec_of()` gives the ticket's business calendar (or None); it is asked only
+    when a business time is due (a first response, a solve). Walk the events in
+    order (steps):
     1. the status category starts as the `created` event's status (else "new");
     2. each status_changed adds the minutes since the last change to the old
        category, marks a solve (done category) or a reopen (done -> active);
@@ -99,6 +103,7 @@ def compute_fact(ticket: Ticket, events, categories: dict, spec, now=None) -> Ti
     for cat, field in STATUS_MINUTES.items():
         setattr(fact, field, max(0, minutes[cat]))
     fact.reopened_count, fact.reopen_dates = len(reopens), reopens
+    spec = spec_of() if fact.first_response_at or solved_at else None
     if fact.first_response_at:
         fact.first_response_minutes = _minutes(ticket.created_at, fact.first_response_at)
         if spec is not None:
@@ -160,7 +165,7 @@ def _apply_deltas(deltas: Counter) -> None:
 def refresh_facts(ticket_ids) -> None:
     """Recompute the facts of these tickets and move the daily counters by the difference."""
     categories = status_categories()
-    default_calendar = BusinessCalendar.objects.order_by("pk").first()
+    default_calendar = cache(BusinessCalendar.objects.order_by("pk").first)
     sla = _sla_counts(ticket_ids)
     # Only the events compute_fact reads: a long chat's customer messages stay unloaded.
     counted = TicketEvent.objects.filter(
@@ -179,7 +184,7 @@ def refresh_facts(ticket_ids) -> None:
             else:
                 events = sorted(ticket.events.all(), key=lambda e: (e.created_at, e.pk))
                 new = compute_fact(
-                    ticket, events, categories, ticket_spec(ticket, default_calendar)
+                    ticket, events, categories, partial(ticket_spec, ticket, default_calendar)
                 )
                 counts = sla.get(ticket.number, Counter())
                 new.sla_achieved = counts[SlaState.ACHIEVED]
@@ -189,8 +194,8 @@ def refresh_facts(ticket_ids) -> None:
             _apply_deltas(deltas)
             if new is None:
                 TicketFact.objects.filter(ticket_id=ticket.number).delete()
-            else:
-                new.save()
+            else:  # no row to update when there was none (locked above when there was)
+                new.save(force_insert=old is None)
 
 
 def rebuild_daily_stats() -> int:
@@ -235,7 +240,7 @@ def rebuild_all(chunk: int = 500) -> int:
     TicketFact.objects.all().delete()
     DailyStats.objects.all().delete()
     categories = status_categories()
-    default_calendar = BusinessCalendar.objects.order_by("pk").first()
+    default_calendar = cache(BusinessCalendar.objects.order_by("pk").first)
     ids = list(
         Ticket.objects.filter(is_deleted=False, merged_into__isnull=True)
         .order_by("number")
@@ -247,7 +252,9 @@ def rebuild_all(chunk: int = 500) -> int:
         facts = []
         for ticket in Ticket.objects.filter(number__in=part).prefetch_related("events"):
             events = sorted(ticket.events.all(), key=lambda e: (e.created_at, e.pk))
-            fact = compute_fact(ticket, events, categories, ticket_spec(ticket, default_calendar))
+            fact = compute_fact(
+                ticket, events, categories, partial(ticket_spec, ticket, default_calendar)
+            )
             counts = sla.get(ticket.number, Counter())
             fact.sla_achieved = counts[SlaState.ACHIEVED]
             fact.sla_breached = counts[SlaState.BREACHED]

@@ -26,3 +26,17 @@ def test_a_fact_follows_its_fields_and_ignores_the_others(
     assert again.updated_at == fact.created_at  # not recomputed
     moved = update(group=Group.objects.get(pk=world.group_a.pk))
     assert moved.group_id == world.group_a.pk and moved.updated_at > fact.created_at
+
+
+def test_a_fact_without_response_or_solve_does_not_read_calendars(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from okno.reports.facts import refresh_facts
+
+    TicketFact.objects.filter(ticket=world.ticket_a).delete()
+    with CaptureQueriesContext(connection) as queries:
+        refresh_facts([world.ticket_a.number])
+    assert TicketFact.objects.filter(ticket=world.ticket_a).exists()
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "sla_businesscalendar" not in sql and 'UPDATE "reports_ticketfact"' not in sql
