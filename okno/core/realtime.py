@@ -18,17 +18,29 @@ LIST_GROUP = "tickets"
 
 
 def send_to_group(group: str, payload: dict) -> None:
+    send_to_groups([(group, payload)])
+
+
+def send_to_groups(messages: list[tuple[str, dict]]) -> None:
+    """(group, payload) pairs, sent in one pass through the event loop (each
+    async_to_sync call costs a hop to another thread and back)."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
-    async_to_sync(layer.group_send)(group, {"type": "okno.push", "payload": payload})
+
+    async def send_all():
+        for group, payload in messages:
+            await layer.group_send(group, {"type": "okno.push", "payload": payload})
+
+    async_to_sync(send_all)()
 
 
 def broadcast_ticket_events(events) -> None:
     by_ticket: dict[int, list[str]] = {}
     for event in events:
         by_ticket.setdefault(event.ticket_id, []).append(event.kind)
+    messages = []
     for number, kinds in by_ticket.items():
         payload = {"type": "ticket.changed", "ticket": number, "kinds": sorted(set(kinds))}
-        send_to_group(ticket_group(number), payload)
-        send_to_group(LIST_GROUP, payload)
+        messages += [(ticket_group(number), payload), (LIST_GROUP, payload)]
+    send_to_groups(messages)

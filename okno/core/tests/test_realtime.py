@@ -66,8 +66,17 @@ async def test_ticket_change_reaches_the_list():
     world = await sync_to_async(build_world)()
     listener = communicator("/ws/tickets/", world.agent_a)
     assert (await listener.connect())[0]
+    number = world.ticket_b.number
+    on_page = communicator(f"/ws/tickets/{number}/", world.agent_b)
+    assert (await on_page.connect())[0]
     events = await sync_to_async(lambda: list(TicketEvent.objects.filter(ticket=world.ticket_b)))()
     await sync_to_async(broadcast_ticket_events)(events)
     pushed = await listener.receive_json_from(timeout=2)
-    assert pushed["type"] == "ticket.changed" and pushed["ticket"] == world.ticket_b.number
+    assert pushed["type"] == "ticket.changed" and pushed["ticket"] == number
+    for _ in range(4):  # the page also hears who is on it
+        seen = await on_page.receive_json_from(timeout=2)
+        if seen.get("type") == "ticket.changed":
+            break
+    assert seen["type"] == "ticket.changed" and seen["ticket"] == number
     await listener.disconnect()
+    await on_page.disconnect()
