@@ -158,7 +158,7 @@ def process_ticket(number: int, events, rules: RuleSet) -> list[int]:
         if ticket is None:
             return []
         subject = subject_for(ticket, events)
-        writes = _Writes(subject)
+        writes = _Writes(subject, logs)
         for compiled in candidates:
             trigger = compiled.rule
             try:
@@ -173,7 +173,7 @@ def process_ticket(number: int, events, rules: RuleSet) -> list[int]:
             if trigger.stop_processing:
                 break
         if fired:
-            writes.finish(cascade_meta(cascade, fired), logs)
+            writes.finish(cascade_meta(cascade, fired))
         AutomationLog.objects.bulk_create(logs)
     return fired
 
@@ -184,8 +184,8 @@ class _Writes:
     runs, what is staged is written and the ids of the ticket's events so far are
     noted (the watermark), so the events that action writes can be stamped too."""
 
-    def __init__(self, subject: EventSubject):
-        self.subject = subject
+    def __init__(self, subject: EventSubject, logs: list):
+        self.subject, self.logs = subject, logs
         self.watermark: int | None = None
         self.ids: list[int] = []
         self.rules: list = []  # (kind, rule) with staged changes
@@ -203,30 +203,31 @@ class _Writes:
         number = self.subject.ticket.number
         if self.watermark is None:
             self.watermark = last_event_id(number)
-        self._save(None, None)
+        self._save(None)
 
     def after_other_action(self) -> None:
         self.subject.refresh()
         self._restart()
 
-    def finish(self, meta: dict, logs: list) -> None:
-        self._save({"automation": meta}, logs)
+    def finish(self, meta: dict) -> None:
+        self._save({"automation": meta})
         if self.watermark is not None:
             stamp_events([self.subject.ticket.number], self.watermark, meta)
         dispatch_after_commit(self.ids)
 
-    def _save(self, data: dict | None, logs: list | None) -> None:
+    def _save(self, data: dict | None) -> None:
         staged, rules, self.rules = self.subject.staged, self.rules, []
+        if not staged.events:
+            return
         try:
             with transaction.atomic():
                 self.ids += [e.id for e in staged.save(data=data)]
         except Exception as exc:  # rare (the steps were validated): the rules say so
+            self.subject.refresh()  # the row as it is, not as staged
+            self._restart()
             for kind, rule in rules:
                 _log_failure(kind, rule, self.subject.ticket, None, exc)
-                if logs is not None:
-                    logs[:] = [r for r in logs if r.rule_id != rule.pk or r.rule_kind != kind]
-            self.subject.refresh()
-            self._restart()
+                self.logs[:] = [r for r in self.logs if (r.rule_kind, r.rule_id) != (kind, rule.pk)]
 
 
 def batched_events(seconds: float):
