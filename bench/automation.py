@@ -170,7 +170,7 @@ def bench_triggers(base: dict, runs: int, trace: bool = False) -> None:
     emit({"bench": "automation_triggers", **base, "triggers": 200, "runs": len(first),
           "measures": "run_handlers on a new ticket's events (created + first message): "
                       "reading them and every handler in OKNO_EVENT_HANDLERS",
-          "handlers": len(settings.OKNO_EVENT_HANDLERS),
+          "handlers": list(settings.OKNO_EVENT_HANDLERS),
           "fired_per_ticket": tags, "median_ms": median(first, 0),
           "p90_ms": round(rank([r[0] for r in first], 0.9) * 1000, 2),
           "median_cpu_ms": median(first, 1), "median_queries": median(first, 2, 1),
