@@ -103,6 +103,11 @@ def _tag_pattern(fmt: str) -> re.Pattern:
     return re.compile(re.escape(fmt).replace(re.escape("{number}"), r"(\d{1,18})"))
 
 
+def has_tag(subject: str, fmt: str) -> bool:
+    """Whether the subject names a ticket number in the tag format (find_by_tag reads it)."""
+    return _tag_pattern(fmt).search(subject or "") is not None
+
+
 def find_by_tag(subject: str, fmt: str) -> Ticket | None:
     match = _tag_pattern(fmt).search(subject or "")
     if not match:
