@@ -187,6 +187,7 @@ def _sender(parsed: ParsedEmail) -> str:
 
 @dataclass
 class _Pending:
+    slot: int
     raw: bytes
     key: str
     envelope: InboundEnvelope
@@ -209,20 +210,22 @@ class _Batch:
         self.outcome = BatchOutcome()
 
     def take(self, raw: bytes, key: str, parsed) -> None:
+        slot = len(self.outcome.results)  # results keep the order of the messages
+        self.outcome.results.append(None)
         if key in self.pending_keys:  # the same message twice in a row
             self.flush()
         envelope = self.stored.get(key)
         if envelope is not None and envelope.state != EnvelopeState.RECEIVED:
-            self.outcome.results.append(ingest.IngestResult.of(envelope, duplicate=True))
+            self.outcome.results[slot] = ingest.IngestResult.of(envelope, duplicate=True)
             return
         if envelope is not None:  # stored by a run that died before processing it
             self.flush()
             result = ingest.process_envelope(envelope, rate_limit=False, keep_dates=True)
             result.duplicate = False
-            return self._done(key, result, parsed)
+            return self._done(slot, key, result, parsed)
         envelope = ingest.new_envelope(raw, key, self.mailbox)
         if isinstance(parsed, Exception):
-            return self._done(key, _failed(envelope, parsed), parsed)
+            return self._done(slot, key, _failed(envelope, parsed), parsed)
         message_id = parsed.message_id[:255]
         quoted = set(route.thread_ids(parsed))
         try:
@@ -234,9 +237,9 @@ class _Batch:
                     threaded=bool(quoted & self.seen),
                 )
         except Exception as exc:
-            return self._done(key, _failed(envelope, exc), parsed)
+            return self._done(slot, key, _failed(envelope, exc), parsed)
         if plan is not None:
-            self.pending.append(_Pending(raw, key, envelope, plan, parsed))
+            self.pending.append(_Pending(slot, raw, key, envelope, plan, parsed))
             self.pending_ids.add(message_id)
             self.pending_keys.add(key)
             self.seen.add(message_id)
@@ -250,14 +253,14 @@ class _Batch:
         ):
             self.flush()
         known_new = message_id not in self.seen
-        self._done(key, _process_new(envelope, parsed, known_new), parsed)
+        self._done(slot, key, _process_new(envelope, parsed, known_new), parsed)
 
-    def _done(self, key: str, result: ingest.IngestResult, parsed) -> None:
+    def _done(self, slot: int, key: str, result: ingest.IngestResult, parsed) -> None:
         self.contacts.message_done(committed=result.state != EnvelopeState.FAILED)
         self.stored[key] = result.envelope
         if isinstance(parsed, ParsedEmail):
             self.seen.add(parsed.message_id[:255])
-        self.outcome.results.append(result)
+        self.outcome.results[slot] = result
 
     def flush(self) -> None:
         pending, self.pending = self.pending, []
@@ -277,11 +280,13 @@ class _Batch:
             self.contacts.forget(contacts)
             for item in pending:
                 envelope = ingest.new_envelope(item.raw, item.key, self.mailbox)
-                self._done(item.key, _process_new(envelope, item.parsed, False), item.parsed)
+                self._done(
+                    item.slot, item.key, _process_new(envelope, item.parsed, False), item.parsed
+                )
             return
         for item in pending:
             self.stored[item.key] = item.envelope
-            self.outcome.results.append(ingest.IngestResult.of(item.envelope))
+            self.outcome.results[item.slot] = ingest.IngestResult.of(item.envelope)
 
 
 def _process_new(envelope: InboundEnvelope, parsed, known_new: bool) -> ingest.IngestResult:
