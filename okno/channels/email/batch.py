@@ -164,12 +164,15 @@ def _store_and_process(chunk, keys, parsed, mailbox) -> BatchOutcome:
         .order_by()
         .values_list("external_id", flat=True)
     )
-    linked |= set(
+    sent = set(
         OutboundMessageId.objects.filter(message_id__in=quoted).values_list("message_id", flat=True)
     )
     senders = [_sender(p) for p in mails]
-    with ingest.remembered_contacts([s for s in senders if s]) as contacts:
-        batch = _Batch(mailbox, stored, known | linked, contacts)
+    with (
+        ingest.remembered_contacts([s for s in senders if s]) as contacts,
+        route.sent_ids_read(sent),
+    ):
+        batch = _Batch(mailbox, stored, known | linked | sent, contacts)
         for raw, key, item in zip(chunk, keys, parsed, strict=True):
             batch.take(raw, key, item)
         batch.flush()

@@ -5,7 +5,7 @@ import pytest
 
 from okno.channels.email.batch import import_messages
 from okno.channels.email.ingest import receive_email
-from okno.channels.models import InboundEnvelope, Mailbox
+from okno.channels.models import InboundEnvelope, Mailbox, OutboundMessageId
 from okno.channels.tests.mails import make_email
 from okno.contacts.models import Contact, Organization, OrganizationDomain
 from okno.tickets.models import Message, Ticket, TicketEvent
@@ -142,3 +142,19 @@ def test_batches_commit_one_after_another_and_a_rerun_adds_nothing(support):
     again = run(raws, support, batch_size=3)
     assert all(r.duplicate for r in again)
     assert Ticket.objects.count() == 7 and TicketEvent.objects.count() == events
+
+
+def test_a_reply_to_mail_we_sent_joins_its_ticket_and_the_rest_open_tickets(support):
+    first = receive_email(make_email(frm="ivan@acme.test", message_id="o1@acme.test")).ticket
+    OutboundMessageId.objects.create(
+        message_id="okno.s1@okno.test", ticket=first, recipients=["ivan@acme.test"]
+    )
+    raws = [
+        make_email(frm="ann@acme.test", message_id="o2@acme.test", subject="New one"),
+        make_email(frm="ivan@acme.test", message_id="o3@acme.test", references="okno.s1@okno.test"),
+        make_email(frm="bob@acme.test", message_id="o4@acme.test", in_reply_to="nowhere@x.test"),
+    ]
+    results = run(raws, support)
+    assert [r.created for r in results] == [True, False, True]
+    assert results[1].ticket == first and not results[1].message.from_outside
+    assert Ticket.objects.get(pk=first.pk).message_count == 2
