@@ -82,11 +82,15 @@ def contacts_by_email(emails) -> dict[str, Contact]:
     return found
 
 
-def contacts_create_bulk(contacts: list[Contact]) -> None:
-    """Save new contacts (unsaved, each with its normalized `email`) with their email
-    identities and organizations by domain: what `contact_get_or_create` does for a
-    new address, for many in a few INSERTs. An address taken meanwhile raises
-    IntegrityError (the caller takes them one by one then)."""
+def contacts_save_bulk(*, new: list[Contact], named: list[Contact] = ()) -> None:
+    """What `contact_get_or_create` writes, for many addresses in a few statements:
+    the `new` contacts (unsaved, each with its normalized `email`) with their email
+    identities and organizations by domain, and the names of stored contacts that
+    had none (`named`). An address taken meanwhile raises IntegrityError (the caller
+    takes them one by one then)."""
+    if named:
+        Contact.objects.bulk_update(named, ["name"])
+    contacts = new
     if not contacts:
         return
     domains = {c.email.rpartition("@")[2] for c in contacts}

@@ -32,7 +32,7 @@ from okno.channels.email import ingest, route
 from okno.channels.email.parse_worker import parse_many, parsing_process
 from okno.channels.email.types import ParsedEmail
 from okno.channels.models import EnvelopeState, InboundEnvelope, Mailbox, OutboundMessageId
-from okno.contacts.services import contacts_create_bulk
+from okno.contacts.services import contacts_save_bulk
 from okno.tickets.models import Channel, Message
 from okno.tickets.search import indexing_deferred
 from okno.tickets.services.bulk import NewTicket, tickets_open_bulk
@@ -231,14 +231,13 @@ class _Batch:
             return self._done(slot, key, _failed(envelope, parsed), parsed)
         message_id = parsed.message_id[:255]
         quoted = set(route.thread_ids(parsed))
-        try:
-            with transaction.atomic():  # a savepoint: the contacts it may make
-                plan = ingest.plan_imported(
-                    envelope,
-                    parsed,
-                    known_new=message_id not in self.seen,
-                    threaded=bool(quoted & self.seen),
-                )
+        try:  # planning writes nothing (new contacts wait for the flush too)
+            plan = ingest.plan_imported(
+                envelope,
+                parsed,
+                known_new=message_id not in self.seen,
+                threaded=bool(quoted & self.seen),
+            )
         except Exception as exc:
             return self._done(slot, key, _failed(envelope, exc), parsed)
         if plan is not None:
@@ -270,10 +269,10 @@ class _Batch:
         self.pending_ids, self.pending_keys = set(), set()
         if not pending:
             return
-        contacts = self.contacts.take_new()
+        contacts, named = self.contacts.take_new()
         try:
             with transaction.atomic():
-                contacts_create_bulk(contacts)
+                contacts_save_bulk(new=contacts, named=named)
                 opened = tickets_open_bulk([p.ticket for p in pending])
                 for item, (ticket, message) in zip(pending, opened, strict=True):
                     ingest.finish_planned(item.envelope, ticket, message)

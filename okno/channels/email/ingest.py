@@ -467,11 +467,12 @@ def _body(parsed: ParsedEmail, dropped: list[str]) -> dict:
 class ContactMemo:
     """The contacts of a batch's senders, read in one query when the batch starts
     (see batch.py). New addresses get an unsaved contact, written with the batch's
-    new tickets (`take_new`, `contacts_create_bulk`). A message that fails forgets
+    new tickets (`take_new`, `contacts_save_bulk`). A message that fails forgets
     what it added."""
 
     def __init__(self, addresses):
         self.known = contacts_by_email(addresses)
+        self.named: dict[str, Contact] = {}  # stored ones that got their name now
         self.touched: list[str] = []
 
     def contact(self, email: str, name: str) -> Contact:
@@ -479,11 +480,10 @@ class ContactMemo:
         contact = self.known.get(address)
         if contact is None:
             contact = Contact(name=(name or "")[:200], email=address)
-        elif name and not contact.name:  # as contact_get_or_create: the name comes later
-            if contact.pk is None:
-                contact.name = name[:200]
-            else:
-                contact = contact_get_or_create(value=address, name=name)[0]
+        elif name and not contact.name:  # as contact_get_or_create: a name comes later
+            contact.name = name[:200]
+            if contact.pk is not None:
+                self.named[address] = contact
         else:
             return contact
         self.remember(address, contact)
@@ -496,12 +496,16 @@ class ContactMemo:
     def unsaved(self) -> set[str]:
         return {a for a, c in self.known.items() if c.pk is None}
 
-    def take_new(self) -> list[Contact]:
-        return [c for c in self.known.values() if c.pk is None]
+    def take_new(self) -> tuple[list[Contact], list[Contact]]:
+        """(the new contacts, the stored ones named since), for contacts_save_bulk."""
+        named, self.named = list(self.named.values()), {}
+        return [c for c in self.known.values() if c.pk is None], named
 
     def forget(self, contacts: list[Contact]) -> None:
         """These were not written after all (their batch's INSERT failed)."""
         for contact in contacts:
+            if contact.pk is None:
+                continue
             self.known.pop(contact.email, None)
             contact.pk = None
 
@@ -509,6 +513,7 @@ class ContactMemo:
         if not committed:
             for address in self.touched:
                 self.known.pop(address, None)
+                self.named.pop(address, None)
         self.touched = []
 
 

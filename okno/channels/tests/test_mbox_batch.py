@@ -8,6 +8,7 @@ from okno.channels.email.ingest import receive_email
 from okno.channels.models import InboundEnvelope, Mailbox, OutboundMessageId
 from okno.channels.tests.mails import make_email
 from okno.contacts.models import Contact, Organization, OrganizationDomain
+from okno.contacts.services import contact_get_or_create
 from okno.tickets.models import Message, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,3 +159,15 @@ def test_a_reply_to_mail_we_sent_joins_its_ticket_and_the_rest_open_tickets(supp
     assert [r.created for r in results] == [True, False, True]
     assert results[1].ticket == first and not results[1].message.from_outside
     assert Ticket.objects.get(pk=first.pk).message_count == 2
+
+
+def test_a_stored_contact_without_a_name_gets_the_one_in_its_mail(support):
+    contact, _created = contact_get_or_create(value="nameless@acme.test")
+    raws = [
+        make_email(frm="Nina Noname <nameless@acme.test>", message_id="n1@acme.test"),
+        make_email(frm="Other Name <nameless@acme.test>", message_id="n2@acme.test"),
+    ]
+    results = run(raws, support)
+    contact.refresh_from_db()
+    assert contact.name == "Nina Noname"
+    assert {r.ticket.contact_id for r in results} == {contact.pk}
