@@ -47,7 +47,7 @@ from bench.common import (  # noqa: E402
 LIMIT_SCRIPT = Path(
     os.environ.get("OKNO_BENCH_LIMIT", ROOT.parent / "shared" / "bench" / "mail_intake_limit.py")
 )
-PG_DB = "okno_bench_mail"
+PG_DB = os.environ.get("OKNO_BENCH_MAIL_DB", "okno_bench_mail")
 PREFILL_CHUNK = 5000
 
 RU = "Здравствуйте!\n\nНе получается войти в личный кабинет, пароль сбрасывал.\n\nИван\n"
