@@ -47,7 +47,7 @@ from bench.common import (  # noqa: E402
 LIMIT_SCRIPT = Path(
     os.environ.get("OKNO_BENCH_LIMIT", ROOT.parent / "shared" / "bench" / "mail_intake_limit.py")
 )
-PG_DB = "okno_bench_mail"
+PG_DB = os.environ.get("OKNO_BENCH_MAIL_DB", "okno_bench_mail")
 PREFILL_CHUNK = 5000
 
 RU = "Здравствуйте!\n\nНе получается войти в личный кабинет, пароль сбрасывал.\n\nИван\n"
@@ -153,6 +153,9 @@ class Run:
             err.seek(0)
             self.stdout, self.stderr = out.read().decode(), err.read().decode()
         self.peak_rss_mb = round(usage.ru_maxrss / 1024, 1)  # Linux: kilobytes
+        # CPU of the child and of the children it waited for (the parsing process):
+        # steadier than wall time on a shared machine.
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime
         self.samples = samples
 
     def check(self) -> "Run":
@@ -240,6 +243,8 @@ def import_mbox(target: Target, path: Path, count: int, label: str) -> dict:
         "msgs_per_s": round(rate, 1),
         "import_loop_msgs_per_s": summary.get("per_second"),
         "seconds": round(run.seconds, 2),
+        "cpu_ms_per_msg": round(run.cpu_seconds * 1000 / count, 2),
+        "load_average": round(os.getloadavg()[0], 1),
         "peak_rss_mb": run.peak_rss_mb,
         **rss_profile(run.samples),
         **{k: summary.get(k) for k in ("created", "replies", "duplicates", "ignored", "failed")},

@@ -11,17 +11,16 @@ the ticket services.
    with the error, to be retried; the lock and the processed state make a retry or
    a racing twin a no-op.
 
-A bulk import (`bulk()`, `one_commit=True`: the mbox importer) does both in a single
-transaction per message, since its source file stays where it is: a kill at any
-point commits either the whole message (envelope, ticket, message) or nothing, and
-the next run skips what is stored. A message that fails there is taken again the
-two-step way above, so that its envelope is stored "failed" and the import goes on.
+An archive (`batch.py`, the mbox importer) stores and processes many messages per
+transaction instead, each in a savepoint, since its source file keeps them: a kill
+at any point commits whole messages or nothing, and the next run skips what is stored.
 """
 
 import hashlib
 import logging
 import traceback
 from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -43,12 +42,13 @@ from okno.channels.models import (
 )
 from okno.channels.services import delivery_failed_record, followers_add
 from okno.contacts.models import Contact
-from okno.contacts.services import contact_get_or_create
+from okno.contacts.services import contact_get_or_create, contacts_by_email, normalize_email
 from okno.core.actors import SystemActor
 from okno.core.errors import ValidationFailed
 from okno.core.events import batched_dispatch
 from okno.tickets.models import Channel, LinkKind, Message, StatusCategory, Ticket
 from okno.tickets.services import AttachmentInput, ticket_link, ticket_reply, ticket_update
+from okno.tickets.services.bulk import NewTicket, ticket_prepare
 from okno.tickets.services.lifecycle import cached_statuses, default_status, ticket_open
 
 log = logging.getLogger("okno.channels.email")
@@ -70,6 +70,18 @@ class IngestResult:
     duplicate: bool
     state: str
     reason: str = ""
+
+    @classmethod
+    def of(cls, envelope: InboundEnvelope, *, duplicate: bool = False) -> "IngestResult":
+        return cls(
+            envelope=envelope,
+            ticket=envelope.ticket,
+            message=envelope.message,
+            created=envelope.created_ticket and not duplicate,
+            duplicate=duplicate,
+            state=envelope.state,
+            reason=envelope.error if envelope.state != EnvelopeState.PROCESSED else "",
+        )
 
     def as_json(self) -> dict:
         data = {
@@ -122,6 +134,17 @@ def _raw_limit() -> int:
     return getattr(settings, "OKNO_INBOUND_RAW_DB_LIMIT", RAW_DB_LIMIT)
 
 
+def new_envelope(raw: bytes, key: str, mailbox: Mailbox | None) -> InboundEnvelope:
+    """An unsaved envelope holding these bytes (large ones in file storage)."""
+    envelope = InboundEnvelope(channel="email", mailbox=mailbox, idempotency_key=key, size=len(raw))
+    if len(raw) > _raw_limit():
+        name = f"{hashlib.sha256(raw).hexdigest()}.eml"
+        envelope.raw_file.save(name, ContentFile(raw), save=False)
+    else:
+        envelope.raw = raw
+    return envelope
+
+
 def store_envelope(raw: bytes, *, mailbox: Mailbox | None = None) -> tuple[InboundEnvelope, bool]:
     """The envelope for these bytes, committed; (envelope, False) when it existed."""
     key = idempotency_key(raw)
@@ -129,14 +152,7 @@ def store_envelope(raw: bytes, *, mailbox: Mailbox | None = None) -> tuple[Inbou
         existing = _existing(key)
         if existing is not None:
             return existing, False
-        envelope = InboundEnvelope(
-            channel="email", mailbox=mailbox, idempotency_key=key, size=len(raw)
-        )
-        if len(raw) > _raw_limit():
-            name = f"{hashlib.sha256(raw).hexdigest()}.eml"
-            envelope.raw_file.save(name, ContentFile(raw), save=False)
-        else:
-            envelope.raw = raw
+        envelope = new_envelope(raw, key, mailbox)
         try:
             with transaction.atomic():
                 envelope.save()
@@ -164,64 +180,20 @@ def receive_email(
     mailbox: Mailbox | None = None,
     rate_limit: bool = True,
     keep_dates: bool = False,
-    one_commit: bool = False,
 ) -> IngestResult:
-    """Store, then process one message. Raises only `StoreFailed`.
-
-    `one_commit`: store and process in one transaction, for callers whose source
-    keeps the message until they move on (an mbox file), see the module docstring."""
-    if one_commit and len(raw) <= _raw_limit():
-        result = _receive_in_one_commit(raw, mailbox=mailbox, keep_dates=keep_dates)
-        if result is not None:
-            return result
+    """Store, then process one message. Raises only `StoreFailed`."""
     envelope, created = store_envelope(raw, mailbox=mailbox)
     if not created and envelope.state != EnvelopeState.RECEIVED:
-        return _result(envelope, duplicate=True)
+        return IngestResult.of(envelope, duplicate=True)
     # New, or stored by an earlier run that died before processing it.
     result = process_envelope(envelope, rate_limit=rate_limit, keep_dates=keep_dates)
     result.duplicate = not created
     return result
 
 
-def _receive_in_one_commit(
-    raw: bytes, *, mailbox: Mailbox | None, keep_dates: bool
-) -> IngestResult | None:
-    """The whole message in one transaction; None: take the two-step way instead
-    (it failed, or an earlier run stored it without processing it)."""
-    key = idempotency_key(raw)
-    try:
-        with transaction.atomic():
-            existing = _existing(key)
-            if existing is not None:
-                if existing.state == EnvelopeState.RECEIVED:
-                    return None
-                return _result(existing, duplicate=True)
-            envelope = InboundEnvelope(
-                channel="email", mailbox=mailbox, idempotency_key=key, size=len(raw), raw=raw
-            )
-            # No rate limit: an import brings many messages of one sender at once.
-            _process(envelope, rate_limit=False, keep_dates=keep_dates)  # _finish inserts it
-            return _result(envelope)
-    except Exception as exc:  # recorded by the two-step way, which tries again
-        log.info("inbound email %s: taking it the two-step way: %s", key[:100], exc)
-        return None
-
-
 def retry_envelope(envelope: InboundEnvelope) -> IngestResult:
     """Process a failed (or never processed) envelope again."""
     return process_envelope(envelope, rate_limit=False)
-
-
-def _result(envelope: InboundEnvelope, *, duplicate: bool = False) -> IngestResult:
-    return IngestResult(
-        envelope=envelope,
-        ticket=envelope.ticket,
-        message=envelope.message,
-        created=envelope.created_ticket and not duplicate,
-        duplicate=duplicate,
-        state=envelope.state,
-        reason=envelope.error if envelope.state != EnvelopeState.PROCESSED else "",
-    )
 
 
 # --- 2. process -----------------------------------------------------------------------
@@ -234,18 +206,14 @@ def process_envelope(
         with transaction.atomic():
             locked = InboundEnvelope.objects.select_for_update().get(pk=envelope.pk)
             if locked.state in (EnvelopeState.PROCESSED, EnvelopeState.IGNORED):
-                return _result(locked, duplicate=True)
+                return IngestResult.of(locked, duplicate=True)
             _process(locked, rate_limit=rate_limit, keep_dates=keep_dates)
-            return _result(locked)
+            return IngestResult.of(locked)
     except Exception as exc:
         log.warning("inbound email envelope %s failed: %s", envelope.pk, exc, exc_info=True)
-        error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
         try:
             InboundEnvelope.objects.filter(pk=envelope.pk).update(
-                state=EnvelopeState.FAILED,
-                error=error[:10000],
-                attempts=F("attempts") + 1,
-                **_labels(envelope),
+                attempts=F("attempts") + 1, **failure_fields(envelope, exc)
             )
             envelope.refresh_from_db()
         except DatabaseError:  # the database went away: the envelope stays "received"
@@ -261,10 +229,17 @@ def process_envelope(
         )
 
 
+def failure_fields(envelope: InboundEnvelope, exc: Exception) -> dict:
+    """What a failed envelope records: its state, the error (with where it happened,
+    for the admin's failed list) and the sender and subject when the bytes parse."""
+    error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+    return {"state": EnvelopeState.FAILED, "error": error[:10000], **_labels(envelope)}
+
+
 def _labels(envelope: InboundEnvelope) -> dict:
     """Sender and subject for the failed list, when the bytes parse at all."""
     try:
-        parsed = _parse(envelope.raw_bytes())
+        parsed = parse(envelope.raw_bytes())
     except Exception:
         return {}
     sender = parsed.from_.email if parsed.from_ else ""
@@ -279,6 +254,7 @@ def _finish(
     ticket: Ticket | None = None,
     message: Message | None = None,
     created: bool = False,
+    save: bool = True,
 ) -> None:
     envelope.state = state
     envelope.error = reason
@@ -287,6 +263,8 @@ def _finish(
     envelope.created_ticket = created
     envelope.attempts += 1
     envelope.processed_at = timezone.now()
+    if not save:
+        return
     if envelope.pk is None:  # stored and processed in one transaction: one INSERT
         envelope.save()
     else:  # the bytes stay as they are (no rewrite of a large blob)
@@ -311,14 +289,14 @@ FINISH_FIELDS = [
 ]
 
 
-def _parse(raw: bytes) -> ParsedEmail:
+def parse(raw: bytes) -> ParsedEmail:
     from okno.channels.email.parse import parse_message
 
     return parse_message(raw)
 
 
-def _process(envelope: InboundEnvelope, *, rate_limit: bool, keep_dates: bool) -> None:
-    parsed = _parse(envelope.raw_bytes())
+def _inspect(envelope: InboundEnvelope, parsed: ParsedEmail, *, rate_limit: bool):
+    """Fill in the envelope's labels and sender verdict; (sender, why to ignore it)."""
     sender = parsed.from_ or (parsed.reply_to[0] if parsed.reply_to else None)
     envelope.subject = (parsed.subject or "")[:250]
     envelope.auto_submitted = parsed.auto_submitted
@@ -337,18 +315,84 @@ def _process(envelope: InboundEnvelope, *, rate_limit: bool, keep_dates: bool) -
         address, envelope.mailbox, rate_limit=rate_limit and not parsed.is_bounce
     )
     envelope.sender = address[:254]
+    return sender, reason
+
+
+def plan_imported(
+    envelope: InboundEnvelope, parsed: ParsedEmail, *, known_new: bool, threaded: bool
+) -> NewTicket | None:
+    """The new ticket this message of an archive opens, checked but not written (the
+    batch writes many at once, `tickets_open_bulk`), when that is all it does: it is
+    no bounce, not ignored, new (`known_new`), and neither threads to any message
+    stored, sent or earlier in the batch (`threaded`, the batch looked them up) nor
+    names a ticket in its subject tag. None: process it the ordinary way."""
+    sender, reason = _inspect(envelope, parsed, rate_limit=False)
+    mailbox = envelope.mailbox or Mailbox()
+    if reason or parsed.is_bounce or not known_new or threaded:
+        return None
+    if route.has_tag(parsed.subject, mailbox.subject_tag_format):
+        return None
+    attachments, dropped = _attachments(parsed)
+    body = _body(parsed, dropped)
+    token = _planning.set(True)  # new contacts are written with the batch's tickets
+    try:
+        contact = _contact(sender.email, sender.name)
+        fields = _new_ticket_fields(envelope, parsed, contact, mailbox, attachments, body, True)
+    finally:
+        _planning.reset(token)
+    return ticket_prepare(contact=contact, **fields)
+
+
+def finish_planned(envelope: InboundEnvelope, ticket: Ticket, message: Message) -> None:
+    """Mark a planned message's envelope processed (the batch inserts it)."""
+    _finish(
+        envelope, EnvelopeState.PROCESSED, ticket=ticket, message=message, created=True, save=False
+    )
+
+
+def _process(
+    envelope: InboundEnvelope,
+    *,
+    rate_limit: bool,
+    keep_dates: bool,
+    parsed: ParsedEmail | None = None,
+    known_new: bool = False,
+) -> None:
+    """`parsed`: the bytes parsed already (by the importer's parsing process);
+    `known_new`: the caller looked its Message-ID up with the rest of its batch and
+    no stored message has it."""
+    parsed = parsed or parse(envelope.raw_bytes())
+    sender, reason = _inspect(envelope, parsed, rate_limit=rate_limit)
     if reason:
         _finish(envelope, EnvelopeState.IGNORED, reason=reason)
         return
     if parsed.is_bounce:
         _bounce(envelope, parsed)
         return
-    earlier = Message.objects.filter(channel=Channel.EMAIL, external_id=parsed.message_id[:255])
-    earlier = next(iter(earlier.select_related("ticket").order_by()[:1]), None)
+    earlier = None
+    if not known_new:
+        earlier = Message.objects.filter(channel=Channel.EMAIL, external_id=parsed.message_id[:255])
+        earlier = next(iter(earlier.select_related("ticket").order_by()[:1]), None)
     if earlier is not None:  # processed before under another envelope: link, add nothing
         _finish(envelope, EnvelopeState.PROCESSED, ticket=earlier.ticket, message=earlier)
         return
     _deliver(envelope, parsed, sender, keep_dates=keep_dates)
+
+
+def process_imported(envelope: InboundEnvelope, *, parsed: ParsedEmail, known_new: bool) -> None:
+    """Route and write a message of an archive (see batch.py): no rate limit (an
+    archive brings many messages of one sender at once), its own dates kept."""
+    _process(envelope, rate_limit=False, keep_dates=True, parsed=parsed, known_new=known_new)
+
+
+def queue_indexing(numbers: list[int]) -> None:
+    """Leave the search entries of these tickets to a worker (see indexing_deferred)."""
+    from okno.channels.tasks import index_tickets
+
+    try:
+        index_tickets(numbers)
+    except Exception as exc:  # the messages are stored; only their search entries wait
+        log.error("could not queue search indexing of %s: %s", numbers, exc)
 
 
 def _bounce(envelope: InboundEnvelope, parsed: ParsedEmail) -> None:
@@ -420,6 +464,89 @@ def _body(parsed: ParsedEmail, dropped: list[str]) -> dict:
     return {"body_text": text, "body_html": parsed.html or "", "reply_text": parsed.reply_text}
 
 
+class ContactMemo:
+    """The contacts of a batch's senders, read in one query when the batch starts
+    (see batch.py). New addresses get an unsaved contact, written with the batch's
+    new tickets (`take_new`, `contacts_save_bulk`). A message that fails forgets
+    what it added."""
+
+    def __init__(self, addresses):
+        self.known = contacts_by_email(addresses)
+        self.named: dict[str, Contact] = {}  # stored ones that got their name now
+        self.touched: list[str] = []
+
+    def contact(self, email: str, name: str) -> Contact:
+        address = normalize_email(email)
+        contact = self.known.get(address)
+        if contact is None:
+            contact = Contact(name=(name or "")[:200], email=address)
+        elif name and not contact.name:  # as contact_get_or_create: a name comes later
+            contact.name = name[:200]
+            if contact.pk is not None:
+                self.named[address] = contact
+        else:
+            return contact
+        self.remember(address, contact)
+        return contact
+
+    def remember(self, address: str, contact: Contact) -> None:
+        self.known[address] = contact
+        self.touched.append(address)
+
+    def unsaved(self) -> set[str]:
+        return {a for a, c in self.known.items() if c.pk is None}
+
+    def take_new(self) -> tuple[list[Contact], list[Contact]]:
+        """(the new contacts, the stored ones named since), for contacts_save_bulk."""
+        named, self.named = list(self.named.values()), {}
+        return [c for c in self.known.values() if c.pk is None], named
+
+    def forget(self, contacts: list[Contact]) -> None:
+        """These were not written after all (their batch's INSERT failed)."""
+        for contact in contacts:
+            if contact.pk is None:
+                continue
+            self.known.pop(contact.email, None)
+            contact.pk = None
+
+    def message_done(self, *, committed: bool) -> None:
+        if not committed:
+            for address in self.touched:
+                self.known.pop(address, None)
+                self.named.pop(address, None)
+        self.touched = []
+
+
+_contact_memo: ContextVar[ContactMemo | None] = ContextVar("okno_mail_contacts", default=None)
+
+
+@contextmanager
+def remembered_contacts(addresses):
+    memo = ContactMemo(addresses)
+    token = _contact_memo.set(memo)
+    try:
+        yield memo
+    finally:
+        _contact_memo.reset(token)
+
+
+def _contact(email: str, name: str) -> Contact:
+    """The contact of this address, made when new (unsaved while a batch plans)."""
+    memo = _contact_memo.get()
+    if memo is not None and _planning.get():
+        return memo.contact(email, name)
+    known = memo.known.get(email.strip().lower()) if memo is not None else None
+    if known is not None and known.pk is not None and (known.name or not name):
+        return known
+    contact = contact_get_or_create(value=email, name=name)[0]
+    if memo is not None:
+        memo.remember(email.strip().lower(), contact)
+    return contact
+
+
+_planning: ContextVar[bool] = ContextVar("okno_mail_planning", default=False)
+
+
 def _contacts(addresses, *, skip: set[str]) -> list[Contact]:
     found = []
     agent_emails = None
@@ -432,7 +559,7 @@ def _contacts(addresses, *, skip: set[str]) -> list[Contact]:
         if email in agent_emails:
             continue
         try:
-            found.append(contact_get_or_create(value=email, name=item.name)[0])
+            found.append(_contact(email, item.name))
         except ValidationFailed:  # an unusable address in Cc does not stop the message
             continue
     return found
@@ -464,7 +591,7 @@ def _deliver(envelope: InboundEnvelope, parsed: ParsedEmail, sender, *, keep_dat
         return
 
     # Everyone else, an agent's address without our token included, is a customer.
-    contact, _created = contact_get_or_create(value=sender.email, name=sender.name)
+    contact = _contact(sender.email, sender.name)
     if ticket is None:
         tagged = route.find_by_tag(parsed.subject, mailbox.subject_tag_format)
         if tagged is not None and not spoofed and route.is_participant(contact, tagged):
@@ -526,6 +653,13 @@ def _flags(parsed: ParsedEmail, participant: bool, envelope: InboundEnvelope) ->
 
 
 def _new_ticket(envelope, parsed, contact, mailbox, attachments, body, keep_dates) -> Ticket:
+    fields = _new_ticket_fields(envelope, parsed, contact, mailbox, attachments, body, keep_dates)
+    ticket, message = ticket_open(actor=contact, **fields)
+    _finish(envelope, EnvelopeState.PROCESSED, ticket=ticket, message=message, created=True)
+    return ticket
+
+
+def _new_ticket_fields(envelope, parsed, contact, mailbox, attachments, body, keep_dates) -> dict:
     followers = []
     if parsed.cc or parsed.reply_to:
         skip = route.own_addresses() | {contact.email}
@@ -533,21 +667,18 @@ def _new_ticket(envelope, parsed, contact, mailbox, attachments, body, keep_date
         if parsed.from_ is not None:  # Reply-To elsewhere: that address hears our answers
             followers += _contacts(parsed.reply_to, skip=skip)
     when = parsed.date if keep_dates and parsed.date and parsed.date <= timezone.now() else None
-    ticket, message = ticket_open(
-        actor=contact,
-        subject=(parsed.subject or "").strip() or "(no subject)",
-        body_text=body["body_text"],
-        body_html=body["body_html"],
-        group=mailbox.group if mailbox.pk else None,
-        priority=mailbox.default_priority,
-        category=mailbox.default_category if mailbox.pk else None,
-        channel=Channel.EMAIL,
-        attachments=attachments,
-        followers=followers,
-        external_id=parsed.message_id[:255],
-        created_at=when,
-        reply_text=body["reply_text"],
-        message_event_data=_flags(parsed, True, envelope),
-    )
-    _finish(envelope, EnvelopeState.PROCESSED, ticket=ticket, message=message, created=True)
-    return ticket
+    return {
+        "subject": (parsed.subject or "").strip() or "(no subject)",
+        "body_text": body["body_text"],
+        "body_html": body["body_html"],
+        "group": mailbox.group if mailbox.pk else None,
+        "priority": mailbox.default_priority,
+        "category": mailbox.default_category if mailbox.pk else None,
+        "channel": Channel.EMAIL,
+        "attachments": attachments,
+        "followers": followers,
+        "external_id": parsed.message_id[:255],
+        "created_at": when,
+        "reply_text": body["reply_text"],
+        "message_event_data": _flags(parsed, True, envelope),
+    }

@@ -53,6 +53,21 @@ def _cached(name: str, load):
     return cache[name]
 
 
+# Within `sent_ids_read(found)` (an mbox batch), which of the Message-IDs its messages
+# quote are ours was read for the whole batch at once: find_thread asks again only
+# when one is.
+_sent_ids: ContextVar[set[str] | None] = ContextVar("okno_mail_sent_ids", default=None)
+
+
+@contextmanager
+def sent_ids_read(found: set[str]):
+    token = _sent_ids.set(found)
+    try:
+        yield
+    finally:
+        _sent_ids.reset(token)
+
+
 @dataclass
 class Thread:
     ticket: Ticket | None = None
@@ -86,7 +101,10 @@ def find_thread(parsed: ParsedEmail) -> Thread:
     if not ids:
         return Thread()
     # A merged ticket's successor is read by _live only when there is one (rarely).
-    rows = list(OutboundMessageId.objects.filter(message_id__in=ids).select_related("ticket"))
+    sent = _sent_ids.get()
+    rows = []
+    if sent is None or sent.intersection(ids):
+        rows = list(OutboundMessageId.objects.filter(message_id__in=ids).select_related("ticket"))
     if rows:
         order = {value: i for i, value in enumerate(ids)}
         rows.sort(key=lambda r: order[r.message_id])
@@ -101,6 +119,11 @@ def find_thread(parsed: ParsedEmail) -> Thread:
 def _tag_pattern(fmt: str) -> re.Pattern:
     fmt = fmt if "{number}" in fmt else "[#{number}]"
     return re.compile(re.escape(fmt).replace(re.escape("{number}"), r"(\d{1,18})"))
+
+
+def has_tag(subject: str, fmt: str) -> bool:
+    """Whether the subject names a ticket number in the tag format (find_by_tag reads it)."""
+    return _tag_pattern(fmt).search(subject or "") is not None
 
 
 def find_by_tag(subject: str, fmt: str) -> Ticket | None:

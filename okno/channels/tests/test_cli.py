@@ -119,12 +119,23 @@ def test_mbox_import(support, tmp_path):
 
 def test_kill_9_during_mbox_import_loses_and_duplicates_nothing(support, tmp_path):
     # Small, and killed once a fixed number of messages is stored (polling the
-    # database), so the kill lands mid-import however fast the machine is.
+    # database), so the kill lands mid-import however fast the machine is; small
+    # batches, so that it lands between two of them (a batch commits whole).
     total, kill_after = 60, 8
     path = tmp_path / "big.mbox"
     write_mbox(path, total)
     process = subprocess.Popen(
-        [sys.executable, "-m", "okno.cli", "mail", "ingest", "--mbox", str(path)],
+        [
+            sys.executable,
+            "-m",
+            "okno.cli",
+            "mail",
+            "ingest",
+            "--mbox",
+            str(path),
+            "--batch-size",
+            "4",
+        ],
         env=okno_env(tmp_path),
         cwd=settings.BASE_DIR,
         stdout=subprocess.DEVNULL,

@@ -61,6 +61,13 @@ def validate_attachments(items: list[AttachmentInput]) -> None:
 
 
 def attachment_store(*, message: Message, item: AttachmentInput) -> Attachment:
+    attachment = attachment_prepare(message=message, item=item)
+    attachment.save()
+    return attachment
+
+
+def attachment_prepare(*, message: Message, item: AttachmentInput) -> Attachment:
+    """The attachment's row, unsaved, with its bytes in storage (for bulk inserts)."""
     sha256 = hashlib.sha256(item.data).hexdigest()
     attachment = Attachment(
         message=message,
@@ -76,7 +83,6 @@ def attachment_store(*, message: Message, item: AttachmentInput) -> Attachment:
         attachment.file.name = path
     else:
         attachment.file.save(path, ContentFile(item.data), save=False)
-    attachment.save()
     return attachment
 
 

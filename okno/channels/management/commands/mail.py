@@ -5,10 +5,12 @@ okno mail ingest [--mailbox ADDRESS] < message.eml
     exit 0 once the message is stored (even if processing failed: it waits in the
     "failed inbound" list), exit 75 (EX_TEMPFAIL) when it could not be stored, so
     that the MTA keeps it and retries.
-okno mail ingest --mbox FILE [--mailbox ADDRESS]
-    imports a whole mbox, one transaction per message (the envelope and what it
-    became commit together: a kill leaves each message either fully imported or not
-    at all, and a second run skips what is stored), and prints a summary line.
+okno mail ingest --mbox FILE [--mailbox ADDRESS] [--batch-size N]
+    imports a whole mbox, N messages (100) per transaction, each message in a
+    savepoint (its envelope and what it became commit together: a kill leaves each
+    message either fully imported or not at all, a second run skips what is stored,
+    a broken message is stored "failed" without holding up the rest), and prints a
+    summary line counting only committed messages.
 okno mail idle
     keeps the IMAP IDLE connections of the mailboxes with "use IMAP IDLE" in the
     foreground (`okno scheduler` and `okno run` do this in the background already).
@@ -38,9 +40,15 @@ class Command(BaseCommand):
         ingest = sub.add_parser("ingest", help="Import one message from stdin, or an mbox.")
         ingest.add_argument("--mailbox", default="", help="The address the mail was sent to.")
         ingest.add_argument("--mbox", default="", help="Import every message of this mbox file.")
+        ingest.add_argument(
+            "--batch-size",
+            type=int,
+            default=100,
+            help="mbox: messages per transaction (a kill loses at most the batch in flight).",
+        )
         sub.add_parser("idle", help="Keep the IMAP IDLE connections (foreground).")
 
-    def handle(self, *args, action, mailbox="", mbox="", **options):
+    def handle(self, *args, action, mailbox="", mbox="", batch_size=100, **options):
         if action == "idle":
             return self._idle()
         try:
@@ -48,7 +56,7 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             raise CommandError(f"cannot reach the database: {exc}", returncode=EX_TEMPFAIL)
         if mbox:
-            self._mbox(mbox, box)
+            self._mbox(mbox, box, max(1, batch_size))
         else:
             self._pipe(box)
 
@@ -69,7 +77,7 @@ class Command(BaseCommand):
             supervisor.stop()
 
     def _pipe(self, box):
-        from okno.channels.email.ingest import StoreFailed, receive_email
+        from okno.channels.email.ingest import StoreFailed, queue_indexing, receive_email
         from okno.tickets.search import indexing_deferred
 
         raw = sys.stdin.buffer.read(MAX_PIPE_SIZE + 1)
@@ -85,30 +93,26 @@ class Command(BaseCommand):
         except StoreFailed as exc:
             raise CommandError(f"could not store the message: {exc}", returncode=EX_TEMPFAIL)
         if numbers:
-            _queue_indexing(sorted(numbers))
+            queue_indexing(sorted(numbers))
         self.stdout.write(json.dumps(result.as_json()))
 
-    def _mbox(self, path, box):
-        from okno.channels.email.ingest import StoreFailed, bulk, receive_email
+    def _mbox(self, path, box, batch_size):
+        from okno.channels.email.batch import import_messages
 
         counts = {"messages": 0, "created": 0, "replies": 0, "duplicates": 0}
         counts |= {"ignored": 0, "failed": 0, "not_stored": 0}
         started = time.monotonic()
         source = mbox_lib.mbox(path, create=False)
         try:
-            with bulk():
-                # Keys are file offsets: one message in memory at a time.
-                for key in source.iterkeys():
-                    counts["messages"] += 1
-                    try:
-                        raw = source.get_bytes(key)
-                        result = receive_email(
-                            raw, mailbox=box, rate_limit=False, keep_dates=True, one_commit=True
-                        )
-                    except StoreFailed as exc:
-                        counts["not_stored"] += 1
-                        self.stderr.write(f"message {counts['messages']}: not stored: {exc}")
-                        continue
+            # Keys are file offsets: one batch of messages in memory at a time. A
+            # batch is counted once it is committed (see batch.py).
+            raws = (source.get_bytes(key) for key in source.iterkeys())
+            for batch in import_messages(raws, mailbox=box, batch_size=batch_size):
+                for error in batch.not_stored:
+                    self.stderr.write(f"a message was not stored: {error}")
+                counts["not_stored"] += len(batch.not_stored)
+                counts["messages"] += len(batch.results) + len(batch.not_stored)
+                for result in batch.results:
                     counts[_outcome(result)] += 1
         finally:
             source.close()
@@ -118,15 +122,6 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(counts))
         if counts["not_stored"]:
             raise CommandError("some messages could not be stored", returncode=EX_TEMPFAIL)
-
-
-def _queue_indexing(numbers: list[int]) -> None:
-    from okno.channels.tasks import index_tickets
-
-    try:
-        index_tickets(numbers)
-    except Exception as exc:  # the message is stored; only its search entry waits
-        sys.stderr.write(f"okno: could not queue search indexing of {numbers}: {exc}\n")
 
 
 def _outcome(result) -> str:
