@@ -41,6 +41,9 @@ from okno.core.realtime import send_to_group
 
 SALT = "okno.chat.visitor"
 FILE_SALT = "okno.chat.file"
+# Seconds a file link works. Every message payload signs afresh (a reload, a poll, a
+# pushed reply), so only a link copied out of the widget runs out.
+FILE_LINK_AGE = 24 * 3600
 AGENT_TTL = 90  # seconds an agent page's ping keeps the agent "online"
 VISITOR_TTL = 60  # seconds a visitor's socket ping / poll keeps them "connected"
 TEXT_LIMIT = 5000
@@ -86,9 +89,10 @@ def file_link(connector, attachment_id: int, visitor: str) -> str:
 
 
 def read_file_link(signed: str) -> tuple[int, str] | None:
+    """(attachment id, visitor) of a genuine link younger than FILE_LINK_AGE."""
     try:
-        data = signing.loads(signed, salt=FILE_SALT)
-    except signing.BadSignature:
+        data = signing.loads(signed, salt=FILE_SALT, max_age=FILE_LINK_AGE)
+    except signing.BadSignature:  # SignatureExpired is one too
         return None
     return int(data["a"]), str(data["v"])
 

@@ -278,6 +278,27 @@ def test_a_file_link_of_another_visitor_is_not_found(world, connector, visitor):
     assert visitor.client.get(forged.split("testserver")[-1]).status_code == 404
 
 
+def test_a_file_link_expires(world, connector, visitor, time_machine):
+    from okno.tickets.services import AttachmentInput
+
+    time_machine.move_to(1_800_000_000, tick=False)
+    visitor.say("Hello")
+    ticket_reply(
+        ticket=the_ticket(),
+        actor=world.agent_a,
+        body_text="File",
+        attachments=[AttachmentInput(filename="a.txt", content_type="text/plain", data=b"x")],
+    )
+    url = visitor.poll()["messages"][1]["files"][0]["url"].split("testserver")[-1]
+    time_machine.shift(chat.FILE_LINK_AGE - 60)
+    assert visitor.client.get(url).status_code == 200
+    time_machine.shift(120)
+    assert visitor.client.get(url).status_code == 404
+    # The widget's next poll signs a fresh link.
+    fresh = visitor.poll()["messages"][1]["files"][0]["url"].split("testserver")[-1]
+    assert fresh != url and visitor.client.get(fresh).status_code == 200
+
+
 def test_online_means_a_present_agent_of_the_group_who_is_not_away(world, connector, visitor):
     assert visitor.start().json()["online"] is False
     chat.agent_seen(world.agent_b.pk)  # another group
