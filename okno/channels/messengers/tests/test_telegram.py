@@ -117,6 +117,54 @@ def test_a_group_chat_keeps_the_chat_id_and_the_sender_identity(world, connector
     assert Identity.objects.get(contact=telegram_ticket().contact).value == "7001"
 
 
+def test_a_group_that_becomes_a_supergroup_keeps_its_conversation(world, connector, api):
+    post(connector, update(chat_id=-4001, text="From the group"))
+    ticket = telegram_ticket()
+    api.fail_next(sim.server_error())
+    waiting = ticket_reply(ticket=ticket, actor=world.agent_a, body_text="Waiting")
+    # Telegram's two service messages: in the old chat, then in the new supergroup.
+    post(connector, update(chat_id=-4001, migrate_to_chat_id=-1004001))
+    post(connector, update(chat_id=-1004001, migrate_from_chat_id=-4001))
+    conversation = Conversation.objects.get()
+    assert conversation.external_id == "-1004001" and conversation.ticket == ticket
+    delivery = Delivery.objects.get(message=waiting)
+    assert delivery.to == ["-1004001"]  # the retry goes to the supergroup
+    due_now(delivery)
+    assert api.sent[-1] == {"method": "sendMessage", "chat_id": "-1004001", "text": "Waiting"}
+    post(connector, update(chat_id=-1004001, text="From the supergroup"))
+    assert [m.body_text for m in telegram_ticket().messages.order_by("id")] == [
+        "From the group",
+        "Waiting",
+        "From the supergroup",
+    ]
+    ticket_reply(ticket=ticket, actor=world.agent_a, body_text="Answer")
+    assert api.sent[-1]["chat_id"] == "-1004001"
+
+
+def test_a_reply_to_a_migrated_group_follows_it_to_the_supergroup(world, connector, api):
+    post(connector, update(chat_id=-4002, text="From the group"))
+    ticket = telegram_ticket()
+    api.fail_method("sendMessage", sim.migrated(-1004002))
+    reply = ticket_reply(ticket=ticket, actor=world.agent_a, body_text="Answer")
+    assert api.sent == [{"method": "sendMessage", "chat_id": "-1004002", "text": "Answer"}]
+    reply.refresh_from_db()
+    assert reply.delivery_state == DeliveryState.SENT
+    assert Conversation.objects.get().external_id == "-1004002"
+    assert Delivery.objects.get(message=reply).to == ["-1004002"]  # a retry goes there too
+    # The supergroup's own service message finds nothing left to move.
+    post(connector, update(chat_id=-1004002, migrate_from_chat_id=-4002))
+    assert Conversation.objects.get().external_id == "-1004002"
+
+
+def test_a_supergroup_that_wrote_first_takes_the_old_ticket(world, connector, api):
+    post(connector, update(chat_id=-4003, text="From the group"))
+    ticket = telegram_ticket()
+    Conversation.objects.create(connector=connector, external_id="-1004003", contact=ticket.contact)
+    post(connector, update(chat_id=-1004003, migrate_from_chat_id=-4003))
+    assert Conversation.objects.get().external_id == "-1004003"
+    assert Conversation.objects.get().ticket == ticket
+
+
 # --- inbound media --------------------------------------------------------------------
 
 
