@@ -10,7 +10,8 @@ Updates come in one of two ways, in the same format:
 - a webhook, when settings.BASE_URL is public (https): Telegram POSTs each update to
   /hooks/telegram/<key>/ with the header X-Telegram-Bot-Api-Secret-Token, which must
   equal the connector's secret. Saving an active connector sets the webhook
-  (`on_connector_saved`), and the worker's supervisor keeps it set.
+  (`on_connector_saved`), and the worker's supervisor keeps it set; switching the
+  connector off deletes it.
 A connector's `options["mode"]` ("polling" / "webhook") overrides the choice.
 Either way the idempotency key is the update_id: an update that comes again (a
 webhook retry, a poll repeated after a crash before the offset moved) is dropped.
@@ -388,9 +389,22 @@ class TelegramAdapter(Adapter):
 
     def on_connector_saved(self, connector):
         """Called by the connector services after a save: in webhook mode, point the
-        bot at us now (a refusal raises, and the admin page shows it)."""
-        if connector.active and connector.token and webhook_mode(connector):
+        bot at us now; once switched off, take the webhook away, so Telegram stops
+        calling an address that takes nothing (in any mode: the mode may have changed
+        since it was set). A refusal raises; the save stands and the admin page shows
+        it (services._after_save)."""
+        if not connector.token:
+            return
+        if connector.active and webhook_mode(connector):
             set_webhook(connector)
+        elif not connector.active:
+            try:
+                delete_webhook(connector)
+            except DeliveryError as exc:
+                raise DeliveryError(
+                    _("The webhook could not be removed at Telegram: %(error)s")
+                    % {"error": exc.message}
+                ) from None
 
     # --- outbound -----------------------------------------------------------------
 

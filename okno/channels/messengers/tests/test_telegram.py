@@ -452,6 +452,40 @@ def test_a_refused_webhook_is_raised_for_the_admin_page(world, connector, api, s
         telegram.ADAPTER.on_connector_saved(connector)
 
 
+def test_switching_a_webhook_bot_off_removes_the_webhook_and_on_sets_it(
+    world, connector, api, settings
+):
+    from okno.channels.messengers.services import connector_update
+
+    settings.BASE_URL = "https://help.example.com"
+    connector_update(actor=world.admin, connector=connector, name="Support bot")
+    assert api.webhook["url"].endswith(f"/hooks/telegram/{connector.key}/")
+    connector_update(actor=world.admin, connector=connector, active=False)
+    assert api.webhook == {} and len(api.calls_to("/deleteWebhook")) == 1
+    connector.refresh_from_db()
+    assert connector.last_error == ""
+    connector_update(actor=world.admin, connector=connector, active=True)
+    assert api.webhook["secret_token"] == connector.secret
+
+
+def test_a_refused_webhook_removal_is_shown_and_the_bot_is_still_switched_off(
+    world, connector, api, settings
+):
+    from okno.channels.messengers.services import connector_update
+
+    settings.BASE_URL = "https://help.example.com"
+    connector_update(actor=world.admin, connector=connector, name="Support bot")
+    api.fail_method("deleteWebhook", sim.server_error())
+    connector_update(actor=world.admin, connector=connector, active=False)
+    connector.refresh_from_db()
+    assert connector.active is False
+    assert connector.last_error.startswith("The webhook could not be removed at Telegram")
+    assert api.webhook  # still set at Telegram: the admin sees why
+    connector_update(actor=world.admin, connector=connector, name="Renamed")  # tried again
+    connector.refresh_from_db()
+    assert api.webhook == {} and connector.last_error == ""
+
+
 def test_without_a_public_address_saving_sets_no_webhook(world, connector, api, settings):
     settings.BASE_URL = "https://127.0.0.1:8000"
     telegram.ADAPTER.on_connector_saved(connector)
