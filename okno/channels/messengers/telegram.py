@@ -34,8 +34,8 @@ What a message becomes:
 
 Replies go out with sendMessage (text over 4096 characters is split, at paragraph or
 line breaks where possible), then one sendPhoto / sendDocument per attachment. The
-parts already sent are remembered in the cache, so a retry after a failure half-way
-does not send them twice. Errors: 429 waits `parameters.retry_after`, 403 (the user
+parts already sent are recorded on the delivery (helpers.send_parts), so a retry
+after a failure half-way does not send them twice. Errors: 429 waits `parameters.retry_after`, 403 (the user
 blocked the bot, deleted the account, ...) marks the chat blocked, other 4xx (chat not
 found) fail at once, 5xx and network trouble are retried. A reply to a group that
 became a supergroup (400 with `parameters.migrate_to_chat_id`) moves the conversation
@@ -50,12 +50,12 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from okno.channels.messengers import http
 from okno.channels.messengers.conversations import conversation_moved
+from okno.channels.messengers.helpers import send_parts
 from okno.channels.messengers.types import (
     Adapter,
     InboundMedia,
@@ -73,7 +73,6 @@ TEXT_LIMIT = 4096  # sendMessage, in UTF-16 code units as Telegram counts
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses larger files
 PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto; larger pictures go as documents
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
-PROGRESS_TTL = 7 * 24 * 3600
 MAX_BODY = 1024 * 1024  # one update; Telegram's are a few kilobytes
 
 # Media kinds of a Message: (field, file name pattern, default content type).
@@ -416,16 +415,14 @@ class TelegramAdapter(Adapter):
         ]
         if message is not None:
             parts += [("file", attachment) for attachment in message.attachments.order_by("id")]
-        key = f"okno-telegram-sent-{delivery.pk}"
-        done, first_id = cache.get(key) or (0, "")
-        for index, (kind, part) in enumerate(parts):
-            if index < done:
-                continue  # sent by an earlier try that failed later on
-            chat_id, result = self._send_part(delivery, connector, chat_id, kind, part)
-            first_id = first_id or str((result or {}).get("message_id") or "")
-            cache.set(key, (index + 1, first_id), PROGRESS_TTL)
-        cache.delete(key)
-        return first_id
+
+        def send_one(item) -> str:
+            nonlocal chat_id
+            chat_id, result = self._send_part(delivery, connector, chat_id, *item)
+            return str((result or {}).get("message_id") or "")
+
+        sent = send_parts(delivery, parts, send_one)
+        return next((i for i in sent if i), "")
 
 
 def _migrated(connector, message: dict, chat_id) -> bool:
