@@ -25,6 +25,7 @@ from okno.channels.outbound import DeliveryError
 from okno.channels.outbound.delivery import delivery_attempt
 from okno.contacts.models import Identity, MergeSuggestion
 from okno.contacts.services import identity_seen
+from okno.tests.waiting import wait_for
 from okno.tickets.models import Channel, DeliveryState, Ticket
 from okno.tickets.services import AttachmentInput, ticket_reply
 
@@ -509,15 +510,6 @@ def test_the_supervisor_sets_the_webhook_of_a_bot_in_webhook_mode(world, connect
     assert len(api.calls_to("/setWebhook")) == 2 and api.webhook["secret_token"] == connector.secret
     assert not supervisor.loops and not api.calls_to("/getUpdates")
     assert Connector.objects.get(pk=connector.pk).last_error == ""
-
-
-def wait_for(condition, seconds: float = 10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture
