@@ -54,6 +54,16 @@ def shop(live_asgi):
     server.server_close()
 
 
+def shop_chat(shop, world):
+    """(page URL, connector): the shop's page embeds a chat of group A allowing it."""
+    url, page_settings = shop
+    connector = Connector.objects.create(
+        kind="chat", name="Shop chat", group=world.group_a, options={"origins": [url.rstrip("/")]}
+    )
+    page_settings["key"] = connector.key
+    return url, connector
+
+
 def wait_for(check, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -67,12 +77,7 @@ def wait_for(check, timeout=10.0):
 def test_a_visitor_chats_with_an_agent_who_answers_from_the_ticket_page(
     live_asgi, shop, world, new_context
 ):
-    url, page_settings = shop
-    origin = url.rstrip("/")
-    connector = Connector.objects.create(
-        kind="chat", name="Shop chat", group=world.group_a, options={"origins": [origin]}
-    )
-    page_settings["key"] = connector.key
+    url, connector = shop_chat(shop, world)
 
     agent = new_context().new_page()
     agent_errors = watch_console(agent)
@@ -142,11 +147,7 @@ def test_a_visitor_chats_with_an_agent_who_answers_from_the_ticket_page(
 def test_without_an_agent_online_the_visitor_gets_the_offline_form(
     live_asgi, shop, world, new_context
 ):
-    url, page_settings = shop
-    connector = Connector.objects.create(
-        kind="chat", name="Shop chat", group=world.group_a, options={"origins": [url.rstrip("/")]}
-    )
-    page_settings["key"] = connector.key
+    url, connector = shop_chat(shop, world)
     visitor = new_context(locale="ru-RU").new_page()
     errors = watch_console(visitor)
     visitor.goto(url)
@@ -186,11 +187,7 @@ def test_a_page_on_an_origin_the_connector_does_not_list_gets_no_widget(
 def test_without_websockets_the_widget_falls_back_to_http(live_asgi, shop, world, new_context):
     from okno.tickets.services import ticket_reply
 
-    url, page_settings = shop
-    connector = Connector.objects.create(
-        kind="chat", name="Shop chat", group=world.group_a, options={"origins": [url.rstrip("/")]}
-    )
-    page_settings["key"] = connector.key
+    url, connector = shop_chat(shop, world)
     chat.agent_seen(world.agent_a.pk)
     context = new_context()
     context.add_init_script("window.WebSocket = undefined;")  # a proxy that drops sockets
@@ -212,11 +209,7 @@ def test_a_returning_visitor_pages_back_through_earlier_messages(
 ):
     from okno.tickets.services import ticket_reply
 
-    url, page_settings = shop
-    connector = Connector.objects.create(
-        kind="chat", name="Shop chat", group=world.group_a, options={"origins": [url.rstrip("/")]}
-    )
-    page_settings["key"] = connector.key
+    url, connector = shop_chat(shop, world)
     chat.agent_seen(world.agent_a.pk)  # online: the compose form, not the offline one
     visitor = new_context().new_page()
     errors = watch_console(visitor)
