@@ -202,7 +202,7 @@ def conversation_tickets(conversation) -> list[int]:
     it followed up (the links the conversations service makes), only while they stay
     the same contact's chat tickets, so an agent's link to another ticket shows the
     visitor nothing new. One query per ticket, bounded."""
-    from okno.tickets.models import LinkKind, Ticket, TicketLink
+    from okno.tickets.models import LinkKind, TicketLink
 
     if conversation is None or conversation.ticket_id is None:
         return []
@@ -223,9 +223,7 @@ def conversation_tickets(conversation) -> list[int]:
         if earlier is None:
             break
         numbers.append(earlier)
-    return list(
-        Ticket.objects.filter(number__in=numbers, is_deleted=False).values_list("number", flat=True)
-    )
+    return numbers
 
 
 def history(conversation, after: int = 0, before: int = 0, limit: int = HISTORY_PAGE) -> dict:
@@ -241,7 +239,7 @@ def history(conversation, after: int = 0, before: int = 0, limit: int = HISTORY_
     if not tickets:
         return {"messages": [], "more": False}
     rows = (
-        Message.objects.filter(ticket_id__in=tickets, public=True)
+        Message.objects.filter(ticket_id__in=tickets, ticket__is_deleted=False, public=True)
         .select_related("author_user")
         .prefetch_related("attachments")
     )

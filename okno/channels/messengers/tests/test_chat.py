@@ -158,6 +158,21 @@ def test_a_long_conversation_pages_back_from_the_newest(world, connector, visito
     assert visitor.poll(after=newest["messages"][0]["id"])["messages"][0]["text"] == "five"
 
 
+def test_the_history_costs_a_query_per_ticket_not_per_message(
+    world, connector, visitor, django_assert_num_queries
+):
+    visitor.say("one")
+    first = the_ticket()
+    for n in range(5):
+        ticket_reply(ticket=first, actor=world.agent_a, body_text=f"answer {n}")
+    ticket_update(ticket=first, actor=world.agent_a, changes={"status": default_status("closed")})
+    visitor.say("two")
+    conversation = chat_views_conversation(connector, visitor)
+    # Two link lookups (the second finds none), the messages, their attachments.
+    with django_assert_num_queries(4):
+        assert len(chat.history(conversation)["messages"]) == 7
+
+
 def chat_views_conversation(connector, visitor):
     from okno.channels.messengers.chat_views import conversation_of
 
