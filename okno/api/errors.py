@@ -91,7 +91,8 @@ def _version_conflict(request, exc: VersionConflict):
 
 def _service_error(request, exc: ServiceError):
     status = 403 if isinstance(exc, NotAllowed) else 422
-    return error_response(status, exc.code, exc.message, field=exc.field)
+    details = getattr(exc, "details", None)  # e.g. IdentityTaken: whose, what to merge
+    return error_response(status, exc.code, exc.message, field=exc.field, details=details)
 
 
 def _api_error(request, exc: ApiError):

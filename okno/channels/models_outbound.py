@@ -63,6 +63,10 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A messenger reply goes out in parts (long text split, one message per file): the
+    # provider's ids of the parts sent so far, so a retry resumes after them (most
+    # providers have no idempotency key to stop a repeat). See helpers.send_parts.
+    parts_sent = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["id"]

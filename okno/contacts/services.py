@@ -140,13 +140,23 @@ def contact_get_or_create(
 
 
 class IdentityTaken(ValidationFailed):
-    """The address is another contact's (`owner`): the caller may suggest a merge."""
+    """The address is another contact's (`owner`); `suggestion` is the merge
+    suggestion `contact_identity_add` made of it."""
+
+    code = "identity_taken"
 
     def __init__(self, message: str, *, owner: Contact, kind: str, value: str):
         super().__init__(message, field="value")
         self.owner = owner
         self.kind = kind
         self.value = value
+        self.suggestion: MergeSuggestion | None = None
+
+    @property
+    def details(self) -> dict:
+        """What an API client needs to act: the owner and the suggestion to merge."""
+        suggestion = self.suggestion.pk if self.suggestion else None
+        return {"contact": self.owner.pk, "suggestion": suggestion}
 
 
 def contact_add_identity(*, contact: Contact, kind: str, value: str) -> Identity:
@@ -170,6 +180,22 @@ def contact_add_identity(*, contact: Contact, kind: str, value: str) -> Identity
         contact.phone = value
         contact.save(update_fields=["phone"])
     return identity
+
+
+def contact_identity_add(*, contact: Contact, kind: str, value: str) -> Identity:
+    """An agent adds an address by hand (the contact card, the API). One that belongs
+    to another contact is refused (IdentityTaken) with a merge suggestion made, shown
+    again if it was dismissed: the agent has just said the two may be one person."""
+    try:
+        return contact_add_identity(contact=contact, kind=kind, value=value)
+    except IdentityTaken as taken:
+        taken.suggestion = suggest_merge(
+            contact=contact, other_id=taken.owner.pk, kind=taken.kind, value=taken.value
+        )
+        if taken.suggestion is not None and taken.suggestion.dismissed:
+            taken.suggestion.dismissed = False
+            taken.suggestion.save(update_fields=["dismissed"])
+        raise
 
 
 # Kinds whose values are phone numbers: one seen as another suggests the same person.
@@ -202,15 +228,18 @@ def identity_seen(*, contact: Contact, kind: str, value: str) -> Identity | None
     return identity
 
 
-def suggest_merge(*, contact: Contact, other_id: int, kind: str, value: str) -> None:
+def suggest_merge(
+    *, contact: Contact, other_id: int, kind: str, value: str
+) -> MergeSuggestion | None:
     if other_id == contact.pk:
-        return
+        return None
     first, second = sorted((contact.pk, other_id))
-    MergeSuggestion.objects.get_or_create(
+    suggestion, _created = MergeSuggestion.objects.get_or_create(
         contact_id=first,
         other_id=second,
         defaults={"reason_kind": kind, "reason_value": value[:254]},
     )
+    return suggestion
 
 
 def merge_suggestions_for(contact: Contact) -> list[MergeSuggestion]:

@@ -19,8 +19,8 @@ from okno.api.schemas.directory import (
 from okno.contacts import selectors
 from okno.contacts.models import Organization
 from okno.contacts.services import (
-    contact_add_identity,
     contact_create,
+    contact_identity_add,
     contact_remove_identity,
     contact_update,
 )
@@ -128,7 +128,9 @@ def identities_add(request, contact_id: Id, payload: IdentityIn):
         raise ValidationFailed(_("Unknown kind of address."), field="kind")
     if not payload.value.strip():
         raise ValidationFailed(_("The address is required."), field="value")
-    identity = contact_add_identity(
+    # Another contact's address: 422 "identity_taken", its details naming that contact
+    # and the merge suggestion made (as the contact card does).
+    identity = contact_identity_add(
         contact=_contact(contact_id), kind=payload.kind, value=payload.value
     )
     return Status(201, identity)

@@ -1,7 +1,7 @@
 """Contacts, organizations, users and the settings catalog over the API."""
 
 from okno.accounts.models import Group, User
-from okno.contacts.models import Contact, Identity
+from okno.contacts.models import Contact, Identity, MergeSuggestion
 from okno.tickets.models import Category, CustomField, Status, Tag
 
 
@@ -29,6 +29,20 @@ def test_contacts_crud_and_identities(world, api_as):
         f"/contacts/{contact['id']}/identities", {"kind": "email", "value": "ivan@acme.test"}
     )
     assert taken.status_code == 422
+    error = taken.json()["error"]
+    assert error["code"] == "identity_taken" and error["field"] == "value"
+    assert "Ivan Petrov" in error["message"]
+    suggestion = MergeSuggestion.objects.get(pk=error["details"]["suggestion"])
+    assert error["details"]["contact"] == world.customer_acme.pk
+    assert {suggestion.contact_id, suggestion.other_id} == {contact["id"], world.customer_acme.pk}
+    assert (suggestion.reason_kind, suggestion.reason_value) == ("email", "ivan@acme.test")
+    # Dismissed, then added by hand again: the agent says they may be one person.
+    MergeSuggestion.objects.filter(pk=suggestion.pk).update(dismissed=True)
+    again = client.post(
+        f"/contacts/{contact['id']}/identities", {"kind": "email", "value": "IVAN@acme.test"}
+    )
+    assert again.json()["error"]["details"]["suggestion"] == suggestion.pk
+    assert MergeSuggestion.objects.get(pk=suggestion.pk).dismissed is False
     removed = client.delete(f"/contacts/{contact['id']}/identities/{added.json()['id']}")
     assert removed.status_code == 204
     assert not Identity.objects.filter(value="12345").exists()

@@ -1,6 +1,7 @@
 """IMAP IDLE: a kept connection per mailbox with `idle=True`, so that new mail becomes
 a ticket within seconds instead of at the next poll.
 
+The threads are the shapes of okno/channels/supervisor.py.
 `IdleSupervisor` runs in the one scheduler process (`okno scheduler`, `okno run`, or
 on its own as `okno mail idle`). Every `rescan` seconds it reads the IDLE mailboxes
 and starts one `IdleLoop` thread per mailbox, restarts a loop whose settings changed
@@ -26,7 +27,7 @@ import ssl
 import threading
 import time
 
-from django.db import close_old_connections, connections
+from django.db import close_old_connections
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 from huey.exceptions import TaskLockedException
@@ -34,6 +35,7 @@ from huey.exceptions import TaskLockedException
 from okno.channels.email.fetch import FetchReport, imap_login, import_unseen
 from okno.channels.models import Mailbox, MailboxKind
 from okno.channels.services import MAILBOX_FIELDS, mailbox_record_poll
+from okno.channels.supervisor import KeptLoop, Supervisor
 
 log = logging.getLogger("okno.channels.idle")
 
@@ -59,42 +61,29 @@ def fingerprint(mailbox: Mailbox) -> tuple:
     return tuple(mailbox.serializable_value(name) for name in MAILBOX_FIELDS)
 
 
-class IdleLoop(threading.Thread):
+class IdleLoop(KeptLoop):
     """Keeps one mailbox's IDLE connection, reconnecting with backoff (see above)."""
 
     def __init__(self, mailbox: Mailbox, *, backoff: tuple[float, float] = (1.0, 300.0)):
-        super().__init__(name=f"okno-idle-{mailbox.pk}", daemon=True)
+        super().__init__(mailbox, name=f"okno-idle-{mailbox.pk}", backoff=backoff)
         self.mailbox_id = mailbox.pk
-        self.fingerprint = fingerprint(mailbox)
-        self.backoff = backoff
-        self.stopping = threading.Event()
         self.idle_supported: bool | None = None  # known after the first login
         self.passes = 0  # import passes made (for tests and logs)
 
-    def stop(self) -> None:
-        self.stopping.set()
+    fingerprint_of = staticmethod(fingerprint)
 
-    def run(self) -> None:
-        failures = 0
+    def load(self) -> Mailbox | None:
+        return idle_mailboxes().filter(pk=self.mailbox_id).first()
+
+    def record_error(self, row: Mailbox, exc: Exception) -> None:
+        log.warning("IDLE on %s: %s", row.address, exc)
+        error = f"IDLE: {type(exc).__name__}: {exc}"
         try:
-            while not self.stopping.is_set():
-                close_old_connections()
-                mailbox = idle_mailboxes().filter(pk=self.mailbox_id).first()
-                if mailbox is None:
-                    return
-                try:
-                    self._session(mailbox)
-                    failures = 0
-                except Exception as exc:
-                    failures += 1
-                    log.warning("IDLE on %s: %s", mailbox.address, exc)
-                    self._record_error(mailbox, f"IDLE: {type(exc).__name__}: {exc}")
-                    first, cap = self.backoff
-                    self.stopping.wait(min(cap, first * 2 ** (failures - 1)))
-        finally:
-            connections.close_all()
+            Mailbox.objects.filter(pk=row.pk).update(last_error=error[:2000])
+        except Exception:  # the database is away too: the log has it
+            log.exception("could not record the IDLE error of %s", row.address)
 
-    def _session(self, mailbox: Mailbox) -> None:
+    def session(self, mailbox: Mailbox) -> None:
         with imap_login(mailbox) as box:
             self.idle_supported = b"IDLE" in _capabilities(box)
             renew = renew_interval(mailbox)
@@ -126,12 +115,6 @@ class IdleLoop(threading.Thread):
         mailbox_record_poll(mailbox=mailbox, when=timezone.now(), error=report.error)
         if report.error:  # could not store: the database is away; reconnect later
             raise ConnectionLost(report.error)
-
-    def _record_error(self, mailbox: Mailbox, error: str) -> None:
-        try:
-            Mailbox.objects.filter(pk=mailbox.pk).update(last_error=error[:2000])
-        except Exception:  # the database is away too: the log has it
-            log.exception("could not record the IDLE error of %s", mailbox.address)
 
 
 def _capabilities(box) -> bytes:
@@ -187,50 +170,18 @@ def _idle(box, stopping: threading.Event, seconds: float) -> bool:
     return arrived
 
 
-class IdleSupervisor(threading.Thread):
+class IdleSupervisor(Supervisor):
     """One IdleLoop per IDLE mailbox, kept in line with the settings (see above)."""
 
     def __init__(self, *, rescan: float = 30.0, backoff: tuple[float, float] = (1.0, 300.0)):
-        super().__init__(name="okno-idle-supervisor", daemon=True)
-        self.rescan = rescan
+        super().__init__(name="okno-idle-supervisor", rescan=rescan, stop_timeout=10.0)
         self.backoff = backoff
-        self.stopping = threading.Event()
-        self.loops: dict[int, IdleLoop] = {}
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self.stopping.set()
-        for loop in list(self.loops.values()):
-            loop.stop()
-        for loop in list(self.loops.values()):
-            loop.join(timeout)
-        if self.is_alive() and threading.current_thread() is not self:
-            self.join(timeout)
+    def wanted(self) -> dict:
+        return {m.pk: m for m in idle_mailboxes()}
 
-    def run(self) -> None:
-        try:
-            while not self.stopping.is_set():
-                try:
-                    self.sync()
-                except Exception:  # the database is away: try at the next rescan
-                    log.exception("IDLE supervisor could not read the mailboxes")
-                self.stopping.wait(self.rescan)
-        finally:
-            connections.close_all()
-
-    def sync(self) -> None:
-        """Start, restart and stop loops to match the mailboxes now."""
-        close_old_connections()
-        wanted = {m.pk: m for m in idle_mailboxes()}
-        for pk, loop in list(self.loops.items()):
-            mailbox = wanted.get(pk)
-            if mailbox is None or not loop.is_alive() or loop.fingerprint != fingerprint(mailbox):
-                loop.stop()
-                del self.loops[pk]
-        for pk, mailbox in wanted.items():
-            if pk not in self.loops and not self.stopping.is_set():
-                loop = IdleLoop(mailbox, backoff=self.backoff)
-                self.loops[pk] = loop
-                loop.start()
+    def new_loop(self, row: Mailbox) -> IdleLoop:
+        return IdleLoop(row, backoff=self.backoff)
 
 
 def start_idle_supervisor() -> IdleSupervisor:

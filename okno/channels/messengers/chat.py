@@ -41,6 +41,9 @@ from okno.core.realtime import send_to_group
 
 SALT = "okno.chat.visitor"
 FILE_SALT = "okno.chat.file"
+# Seconds a file link works. Every message payload signs afresh (a reload, a poll, a
+# pushed reply), so only a link copied out of the widget runs out.
+FILE_LINK_AGE = 24 * 3600
 AGENT_TTL = 90  # seconds an agent page's ping keeps the agent "online"
 VISITOR_TTL = 60  # seconds a visitor's socket ping / poll keeps them "connected"
 TEXT_LIMIT = 5000
@@ -86,9 +89,10 @@ def file_link(connector, attachment_id: int, visitor: str) -> str:
 
 
 def read_file_link(signed: str) -> tuple[int, str] | None:
+    """(attachment id, visitor) of a genuine link younger than FILE_LINK_AGE."""
     try:
-        data = signing.loads(signed, salt=FILE_SALT)
-    except signing.BadSignature:
+        data = signing.loads(signed, salt=FILE_SALT, max_age=FILE_LINK_AGE)
+    except signing.BadSignature:  # SignatureExpired is one too
         return None
     return int(data["a"]), str(data["v"])
 
@@ -189,19 +193,67 @@ def message_payload(message, connector, visitor: str) -> dict:
     }
 
 
-def history(conversation, after: int = 0, limit: int = 100) -> list[dict]:
-    """The public messages of the conversation's current ticket after id `after`."""
+HISTORY_PAGE = 50  # messages a (re)loaded widget shows; older ones page in on request
+HISTORY_TICKETS = 20  # follow-up tickets of one conversation the widget looks back over
+
+
+def conversation_tickets(conversation) -> list[int]:
+    """The conversation's tickets, newest first: its current one and the earlier ones
+    it followed up (the links the conversations service makes), only while they stay
+    the same contact's chat tickets, so an agent's link to another ticket shows the
+    visitor nothing new. One query per ticket, bounded."""
+    from okno.tickets.models import LinkKind, TicketLink
+
     if conversation is None or conversation.ticket_id is None:
         return []
+    numbers = [conversation.ticket_id]
+    while len(numbers) < HISTORY_TICKETS:
+        earlier = (
+            TicketLink.objects.filter(
+                source_id=numbers[-1],
+                kind=LinkKind.FOLLOW_UP,
+                target__contact_id=conversation.contact_id,
+                target__channel=conversation.connector.kind,
+            )
+            .exclude(target_id__in=numbers)
+            .order_by("-target_id")
+            .values_list("target_id", flat=True)
+            .first()
+        )
+        if earlier is None:
+            break
+        numbers.append(earlier)
+    return numbers
+
+
+def history(conversation, after: int = 0, before: int = 0, limit: int = HISTORY_PAGE) -> dict:
+    """The visitor's view of the conversation: public messages of all its tickets.
+
+    `after` > 0: the messages since that id (a poll), oldest first. Otherwise the
+    latest `limit` before `before` (0: the newest), oldest first, with "more" saying
+    whether older ones exist. Message ids grow with time, so one order serves every
+    ticket of the conversation."""
     from okno.tickets.models import Message
 
+    tickets = conversation_tickets(conversation)
+    if not tickets:
+        return {"messages": [], "more": False}
     rows = (
-        Message.objects.filter(ticket_id=conversation.ticket_id, public=True, pk__gt=after)
+        Message.objects.filter(ticket_id__in=tickets, ticket__is_deleted=False, public=True)
         .select_related("author_user")
         .prefetch_related("attachments")
-        .order_by("id")[:limit]
     )
-    return [message_payload(m, conversation.connector, conversation.external_id) for m in rows]
+    if after > 0:
+        page = list(rows.filter(pk__gt=after).order_by("id")[:limit])
+        more = False
+    else:
+        if before > 0:
+            rows = rows.filter(pk__lt=before)
+        page = list(rows.order_by("-id")[: limit + 1])
+        more = len(page) > limit
+        page = page[:limit][::-1]
+    connector, visitor = conversation.connector, conversation.external_id
+    return {"messages": [message_payload(m, connector, visitor) for m in page], "more": more}
 
 
 # --- email continuation -----------------------------------------------------------

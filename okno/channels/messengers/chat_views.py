@@ -71,6 +71,7 @@ def strings(language: str) -> dict:
             "error": _("The message could not be sent. We will try again."),
             "too_large": _("The file is too large."),
             "greeting": _("Hello! How can we help?"),
+            "earlier": _("Earlier messages"),
         }
 
 
@@ -198,14 +199,15 @@ def visitor_typing(connector: Connector, visitor: str, typing: bool) -> None:
         )
 
 
-def updates(connector: Connector, visitor: str, after: int) -> dict:
-    """New messages, agent typing, online: what a poll (or a reconnect) needs."""
+def updates(connector: Connector, visitor: str, after: int, before: int = 0) -> dict:
+    """New messages (or, with `before`, an older page), agent typing, online: what a
+    poll, a reload or a reconnect needs."""
     conversation = conversation_of(connector, visitor)
-    messages = chat.history(conversation, after)
-    chat.reply_seen(m["id"] for m in messages if m["from"] == "agent")
+    page = chat.history(conversation, after, before)
+    chat.reply_seen(m["id"] for m in page["messages"] if m["from"] == "agent")
     chat.visitor_seen(connector.pk, visitor)
     return {
-        "messages": messages,
+        **page,
         "typing": chat.agent_typing(conversation.ticket_id if conversation else None),
         "online": chat.agents_online(connector),
     }
@@ -283,8 +285,10 @@ def upload(request, connector):
 def poll(request, connector):
     data = json_body(request)
     visitor = visitor_of(connector, data.get("token"))
-    after = data.get("after") if isinstance(data.get("after"), int) else 0
-    return JsonResponse(updates(connector, visitor, after))
+    after, before = (
+        data.get(k) if isinstance(data.get(k), int) else 0 for k in ("after", "before")
+    )
+    return JsonResponse(updates(connector, visitor, after, before))
 
 
 @endpoint

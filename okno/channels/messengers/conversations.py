@@ -175,3 +175,26 @@ def reply_failed_by_provider(*, channel: str, external_id: str, error: str) -> N
     Message.objects.filter(channel=channel, external_id=str(external_id)).update(
         delivery_state=DeliveryState.FAILED, delivery_error=error
     )
+
+
+def conversation_moved(*, connector: Connector, old_chat_id: str, new_chat_id: str) -> None:
+    """The provider moved a chat to a new id (a Telegram group became a supergroup):
+    the conversation, its ticket and the replies not yet sent follow it. When the new
+    chat already has a conversation, that one stays and keeps the old one's ticket if
+    it has none."""
+    from okno.channels.models import Delivery, DeliveryStatus
+
+    old_id, new_id = str(old_chat_id)[:200], str(new_chat_id)[:200]
+    old = Conversation.objects.filter(connector=connector, external_id=old_id).first()
+    if old is None or old_id == new_id:
+        return
+    new = Conversation.objects.filter(connector=connector, external_id=new_id).first()
+    if new is None:
+        Conversation.objects.filter(pk=old.pk).update(external_id=new_id)
+    else:
+        if new.ticket_id is None:
+            Conversation.objects.filter(pk=new.pk).update(ticket_id=old.ticket_id)
+        old.delete()
+    Delivery.objects.filter(connector=connector, to=[old_id]).exclude(
+        status=DeliveryStatus.SENT
+    ).update(to=[new_id])

@@ -1,8 +1,10 @@
-"""Small pieces the provider adapters share (WhatsApp, Viber, VK)."""
+"""Small pieces the provider adapters share (Telegram, WhatsApp, Viber, VK)."""
 
 import hashlib
 import hmac
 import mimetypes
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from django.utils.translation import gettext as _
@@ -71,6 +73,22 @@ def download(media: InboundMedia, url: str, headers: dict | None = None) -> Inbo
     if content_type and media.content_type in ("", "application/octet-stream"):
         media.content_type = content_type.split(";")[0].strip()[:120]
     return media
+
+
+def send_parts(delivery, parts: list, send_one: Callable[[Any], str]) -> list[str]:
+    """Send a reply's parts in order; the provider ids of all of them.
+
+    Each part sent is recorded on the delivery at once (in the row, and on the object
+    the outbound service saves), so a try that fails half-way leaves the sent parts
+    recorded and the retry starts after them instead of sending them twice."""
+    from okno.channels.models import Delivery
+
+    sent = [str(i) for i in delivery.parts_sent or []]
+    for part in parts[len(sent) :]:
+        sent.append(str(send_one(part) or ""))
+        delivery.parts_sent = list(sent)
+        Delivery.objects.filter(pk=delivery.pk).update(parts_sent=delivery.parts_sent)
+    return sent
 
 
 def outbound_files(message) -> list:

@@ -11,9 +11,12 @@ one event or {"events": [...]}:
      "agent": "anna@example.com" | "101",      (an extension: options["extensions"])
      "duration": 63, "recording_url": "https://pbx.example.com/rec/c-1.mp3"}
 
-Each event is stored raw first (key: call id + event). Processing is not a message:
+Each event is stored raw first (key: call id + event), stamped with the time Okno
+received it. Processing is not a message:
   started / answered -> an "incoming call" card pops up for agents (the answering
-                        agent when known, else the agents of the connector's group)
+                        agent when known, else the agents of the connector's group),
+                        unless the event is older than RING_WINDOW (a retry by the
+                        sweep long after the phone stopped ringing): ignored then
   ended              -> the call is logged on the contact's open phone ticket, else
                         their latest open ticket, else a new phone ticket
   missed             -> a "Call back <number>" ticket tagged callback (or a note on
@@ -23,6 +26,7 @@ one, found by phone identity (E.164) and made when new.
 """
 
 import json
+import time
 
 from django.db import transaction
 from django.urls import reverse
@@ -52,6 +56,8 @@ EVENTS = ("call.started", "call.answered", "call.ended", "call.missed")
 CALLBACK_TAG = "callback"
 MAX_EVENTS = 100
 PHONE_ACTOR = SystemActor(label="phone")
+RING_WINDOW = 120  # seconds after which a ringing / answered event pops no card
+RECEIVED = "okno_received_at"  # our stamp in the stored event (unix seconds)
 
 
 def _text(value, limit: int) -> str:
@@ -77,6 +83,7 @@ class PhoneAdapter(CustomAdapter):
             if not _text(item.get("call_id"), 200):
                 raise ValueError("every event needs a 'call_id'")
             key = f"{_text(item['call_id'], 200)}:{item['event']}"
+            item[RECEIVED] = time.time()  # split runs at intake, before the store
             items.append((key, json.dumps(item, ensure_ascii=False).encode("utf-8")))
         return items
 
@@ -92,6 +99,8 @@ class PhoneAdapter(CustomAdapter):
             return None
         contact = contact_for_number(call.number)
         if call.event in ("call.started", "call.answered"):
+            if call.stale:  # the call is over or long answered: a card now misleads
+                return None
             transaction.on_commit(lambda: push_call_card(connector, call, contact))
             return None, None, False
         transaction.on_commit(lambda: push_call_over(connector, call, contact))
@@ -121,6 +130,8 @@ class Call:
         except (TypeError, ValueError):
             self.duration = 0
         self.recording_url = _text(data.get("recording_url"), 2000)
+        received = data.get(RECEIVED)
+        self.stale = isinstance(received, float) and time.time() - received > RING_WINDOW
 
     @classmethod
     def from_item(cls, connector, data):

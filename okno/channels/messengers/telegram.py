@@ -10,7 +10,8 @@ Updates come in one of two ways, in the same format:
 - a webhook, when settings.BASE_URL is public (https): Telegram POSTs each update to
   /hooks/telegram/<key>/ with the header X-Telegram-Bot-Api-Secret-Token, which must
   equal the connector's secret. Saving an active connector sets the webhook
-  (`on_connector_saved`), and the worker's supervisor keeps it set.
+  (`on_connector_saved`), and the worker's supervisor keeps it set; switching the
+  connector off deletes it.
 A connector's `options["mode"]` ("polling" / "webhook") overrides the choice.
 Either way the idempotency key is the update_id: an update that comes again (a
 webhook retry, a poll repeated after a crash before the offset moved) is dropped.
@@ -27,14 +28,18 @@ What a message becomes:
 - a location or venue: text with the coordinates and a map link;
 - an edited message: added as a new message marked as edited. The agent may already
   have read (and answered) the first version, so the history keeps both;
-- service messages (members joining, pins), channel posts and other bots: ignored.
+- service messages (members joining, pins), channel posts and other bots: ignored;
+- a group that became a supergroup (`migrate_to_chat_id` in the old chat,
+  `migrate_from_chat_id` in the new one): the conversation moves to the new chat id.
 
 Replies go out with sendMessage (text over 4096 characters is split, at paragraph or
 line breaks where possible), then one sendPhoto / sendDocument per attachment. The
-parts already sent are remembered in the cache, so a retry after a failure half-way
-does not send them twice. Errors: 429 waits `parameters.retry_after`, 403 (the user
+parts already sent are recorded on the delivery (helpers.send_parts), so a retry
+after a failure half-way does not send them twice. Errors: 429 waits `parameters.retry_after`, 403 (the user
 blocked the bot, deleted the account, ...) marks the chat blocked, other 4xx (chat not
-found) fail at once, 5xx and network trouble are retried.
+found) fail at once, 5xx and network trouble are retried. A reply to a group that
+became a supergroup (400 with `parameters.migrate_to_chat_id`) moves the conversation
+and goes to the new chat at once.
 """
 
 import datetime as dt
@@ -45,11 +50,12 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from okno.channels.messengers import http
+from okno.channels.messengers.conversations import conversation_moved
+from okno.channels.messengers.helpers import send_parts
 from okno.channels.messengers.types import (
     Adapter,
     InboundMedia,
@@ -67,7 +73,6 @@ TEXT_LIMIT = 4096  # sendMessage, in UTF-16 code units as Telegram counts
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses larger files
 PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto; larger pictures go as documents
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
-PROGRESS_TTL = 7 * 24 * 3600
 MAX_BODY = 1024 * 1024  # one update; Telegram's are a few kilobytes
 
 # Media kinds of a Message: (field, file name pattern, default content type).
@@ -137,6 +142,9 @@ def api_error(answer: http.Answer) -> DeliveryError:
             retry_after=float(wait or 30),
         )
     error = http.fail(answer, description)
+    moved = parameters.get("migrate_to_chat_id")
+    if isinstance(moved, int):  # the group became a supergroup: the caller may follow
+        error.migrate_to_chat_id = moved
     if answer.status == 403:  # blocked by the user, account deleted, kicked from a group
         return DeliveryError(error.message, blocked=True)
     return error
@@ -324,6 +332,8 @@ class TelegramAdapter(Adapter):
             return None  # another kind of update
         sender = message.get("from")
         chat = message.get("chat")
+        if isinstance(chat, dict) and _migrated(connector, message, chat.get("id")):
+            return None  # a service message: the conversation followed the chat
         if not isinstance(sender, dict) or not isinstance(chat, dict) or sender.get("is_bot"):
             return None  # a channel post, a bot
         texts, media, extra = _contents(message, sender.get("id"))
@@ -348,6 +358,19 @@ class TelegramAdapter(Adapter):
             language=_language(sender.get("language_code")),
         )
 
+    def _send_part(self, delivery, connector, chat_id: str, kind, part) -> tuple[str, dict]:
+        """(chat id, result): a group that became a supergroup is followed once, and
+        the delivery (saved whole by the outbound service) goes there from now on."""
+        try:
+            return chat_id, _send_one(connector, chat_id, kind, part)
+        except DeliveryError as exc:
+            moved = getattr(exc, "migrate_to_chat_id", None)
+            if moved is None or str(moved) == chat_id:
+                raise
+        conversation_moved(connector=connector, old_chat_id=chat_id, new_chat_id=moved)
+        delivery.to = [str(moved)]
+        return str(moved), _send_one(connector, str(moved), kind, part)
+
     def fetch_media(self, connector, media):
         result = api_result(connector, "getFile", {"file_id": media.ref})
         path = (result or {}).get("file_path")
@@ -365,9 +388,22 @@ class TelegramAdapter(Adapter):
 
     def on_connector_saved(self, connector):
         """Called by the connector services after a save: in webhook mode, point the
-        bot at us now (a refusal raises, and the admin page shows it)."""
-        if connector.active and connector.token and webhook_mode(connector):
+        bot at us now; once switched off, take the webhook away, so Telegram stops
+        calling an address that takes nothing (in any mode: the mode may have changed
+        since it was set). A refusal raises; the save stands and the admin page shows
+        it (services._after_save)."""
+        if not connector.token:
+            return
+        if connector.active and webhook_mode(connector):
             set_webhook(connector)
+        elif not connector.active:
+            try:
+                delete_webhook(connector)
+            except DeliveryError as exc:
+                raise DeliveryError(
+                    _("The webhook could not be removed at Telegram: %(error)s")
+                    % {"error": exc.message}
+                ) from None
 
     # --- outbound -----------------------------------------------------------------
 
@@ -379,19 +415,32 @@ class TelegramAdapter(Adapter):
         ]
         if message is not None:
             parts += [("file", attachment) for attachment in message.attachments.order_by("id")]
-        key = f"okno-telegram-sent-{delivery.pk}"
-        done, first_id = cache.get(key) or (0, "")
-        for index, (kind, part) in enumerate(parts):
-            if index < done:
-                continue  # sent by an earlier try that failed later on
-            if kind == "text":
-                result = api_result(connector, "sendMessage", {"chat_id": chat_id, "text": part})
-            else:
-                result = _send_file(connector, chat_id, part)
-            first_id = first_id or str((result or {}).get("message_id") or "")
-            cache.set(key, (index + 1, first_id), PROGRESS_TTL)
-        cache.delete(key)
-        return first_id
+
+        def send_one(item) -> str:
+            nonlocal chat_id
+            chat_id, result = self._send_part(delivery, connector, chat_id, *item)
+            return str((result or {}).get("message_id") or "")
+
+        sent = send_parts(delivery, parts, send_one)
+        return next((i for i in sent if i), "")
+
+
+def _migrated(connector, message: dict, chat_id) -> bool:
+    """Whether the message says its group became a supergroup (then followed)."""
+    to, source = message.get("migrate_to_chat_id"), message.get("migrate_from_chat_id")
+    if isinstance(to, int) and isinstance(chat_id, int):
+        conversation_moved(connector=connector, old_chat_id=chat_id, new_chat_id=to)
+    elif isinstance(source, int) and isinstance(chat_id, int):
+        conversation_moved(connector=connector, old_chat_id=source, new_chat_id=chat_id)
+    else:
+        return False
+    return True
+
+
+def _send_one(connector, chat_id: str, kind: str, part) -> dict:
+    if kind == "text":
+        return api_result(connector, "sendMessage", {"chat_id": chat_id, "text": part})
+    return _send_file(connector, chat_id, part)
 
 
 def _send_file(connector, chat_id: str, attachment) -> dict:

@@ -1,5 +1,6 @@
 """Running Telegram bots: long polling in the worker process, or the webhook set.
 
+The threads are the shapes of okno/channels/supervisor.py.
 `TelegramSupervisor` runs in every worker process (`okno run`, `okno worker`). Every
 `rescan` seconds it reads the active Telegram connectors that have a token:
 - a connector in webhook mode (telegram.webhook_mode: settings.BASE_URL is public)
@@ -24,15 +25,15 @@ A `PollLoop`:
 
 import json
 import logging
-import threading
 import uuid
 
 from django.core.cache import cache
-from django.db import close_old_connections, connections
+from django.db import close_old_connections
 
 from okno.channels.messengers import tasks, telegram
 from okno.channels.messengers.inbound import store_items
 from okno.channels.models import Connector
+from okno.channels.supervisor import KeptLoop, Supervisor
 
 log = logging.getLogger("okno.channels.telegram")
 
@@ -112,7 +113,7 @@ class Lease:
             cache.delete(self.key)
 
 
-class PollLoop(threading.Thread):
+class PollLoop(KeptLoop):
     """Polls one bot, reconnecting with backoff (see the module docstring)."""
 
     def __init__(
@@ -123,52 +124,38 @@ class PollLoop(threading.Thread):
         backoff: tuple[float, float] = (1.0, 300.0),
         lease_wait: float = 30.0,
     ):
-        super().__init__(name=f"okno-telegram-{connector.pk}", daemon=True)
+        super().__init__(connector, name=f"okno-telegram-{connector.pk}", backoff=backoff)
         self.connector_id = connector.pk
-        self.fingerprint = fingerprint(connector)
         self.timeout = timeout
-        self.backoff = backoff
         self.lease_wait = lease_wait
         self.lease = Lease(connector.pk)
-        self.stopping = threading.Event()
         self.polls = 0  # good getUpdates rounds (for tests and logs)
 
-    def stop(self) -> None:
-        self.stopping.set()
+    fingerprint_of = staticmethod(fingerprint)
 
-    def run(self) -> None:
-        failures = 0
-        try:
-            while not self.stopping.is_set():
-                close_old_connections()
-                connector = telegram_connectors().filter(pk=self.connector_id).first()
-                if connector is None or telegram.webhook_mode(connector):
-                    return
-                if not self.lease.take():  # another process polls this bot
-                    self.stopping.wait(self.lease_wait)
-                    continue
-                try:
-                    self._session(connector)
-                    failures = 0
-                except Exception as exc:
-                    failures += 1
-                    log.warning("Telegram polling for connector %s: %s", connector.pk, exc)
-                    record_error(connector.pk, f"getUpdates: {exc}")
-                    first, cap = self.backoff
-                    self.stopping.wait(min(cap, first * 2 ** (failures - 1)))
-        finally:
-            self.lease.release()
-            connections.close_all()
+    def load(self) -> Connector | None:
+        connector = telegram_connectors().filter(pk=self.connector_id).first()
+        return None if connector is None or telegram.webhook_mode(connector) else connector
 
-    def _session(self, connector: Connector) -> None:
+    def session(self, connector: Connector) -> None:
+        if not self.lease.take():  # another process polls this bot
+            self.stopping.wait(self.lease_wait)
+            return
         telegram.delete_webhook(connector)
         while not self.stopping.is_set() and self.lease.renew():
             close_old_connections()
             poll_once(connector, timeout=self.timeout)
             self.polls += 1
 
+    def record_error(self, connector: Connector, exc: Exception) -> None:
+        log.warning("Telegram polling for connector %s: %s", connector.pk, exc)
+        record_error(connector.pk, f"getUpdates: {exc}")
 
-class TelegramSupervisor(threading.Thread):
+    def finish(self) -> None:
+        self.lease.release()
+
+
+class TelegramSupervisor(Supervisor):
     """A PollLoop per polled bot, webhooks set for the others (see above)."""
 
     def __init__(
@@ -178,37 +165,13 @@ class TelegramSupervisor(threading.Thread):
         timeout: int = POLL_TIMEOUT,
         backoff: tuple[float, float] = (1.0, 300.0),
     ):
-        super().__init__(name="okno-telegram-supervisor", daemon=True)
-        self.rescan = rescan
+        super().__init__(name="okno-telegram-supervisor", rescan=rescan)
         self.timeout = timeout
         self.backoff = backoff
-        self.stopping = threading.Event()
-        self.loops: dict[int, PollLoop] = {}
         self.webhooks: dict[int, str] = {}  # connector -> what was set
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self.stopping.set()
-        for loop in list(self.loops.values()):
-            loop.stop()
-        for loop in list(self.loops.values()):
-            loop.join(timeout)
-        if self.is_alive() and threading.current_thread() is not self:
-            self.join(timeout)
-
-    def run(self) -> None:
-        try:
-            while not self.stopping.is_set():
-                try:
-                    self.sync()
-                except Exception:  # the database is away: try at the next rescan
-                    log.exception("Telegram supervisor could not read the connectors")
-                self.stopping.wait(self.rescan)
-        finally:
-            connections.close_all()
-
-    def sync(self) -> None:
-        """Start, restart and stop loops and set webhooks to match the connectors now."""
-        close_old_connections()
+    def wanted(self) -> dict:
+        """The polled bots; on the way, set the webhooks of the others."""
         polled = {}
         for connector in telegram_connectors():
             if not telegram.webhook_mode(connector):
@@ -217,20 +180,10 @@ class TelegramSupervisor(threading.Thread):
             wanted = webhook_fingerprint(connector)
             if self.webhooks.get(connector.pk) != wanted and apply_webhook(connector):
                 self.webhooks[connector.pk] = wanted
-        for pk, loop in list(self.loops.items()):
-            connector = polled.get(pk)
-            if (
-                connector is None
-                or not loop.is_alive()
-                or loop.fingerprint != fingerprint(connector)
-            ):
-                loop.stop()
-                del self.loops[pk]
-        for pk, connector in polled.items():
-            if pk not in self.loops and not self.stopping.is_set():
-                loop = PollLoop(connector, timeout=self.timeout, backoff=self.backoff)
-                self.loops[pk] = loop
-                loop.start()
+        return polled
+
+    def new_loop(self, row: Connector) -> PollLoop:
+        return PollLoop(row, timeout=self.timeout, backoff=self.backoff)
 
 
 def apply_webhook(connector: Connector) -> bool:

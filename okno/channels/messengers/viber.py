@@ -35,6 +35,7 @@ from okno.channels.messengers.helpers import (
     filename_for,
     location_text,
     outbound_files,
+    send_parts,
 )
 from okno.channels.messengers.types import Adapter, InboundMedia, InboundMessage, register
 from okno.channels.outbound import DeliveryError
@@ -248,23 +249,25 @@ class ViberAdapter(Adapter):
             "tracking_data": delivery.mail_id,
         }
         text = (message.body_text if message else "").strip()
-        sent: dict = {}
-        for start in range(0, len(text), TEXT_LIMIT):
-            chunk = text[start : start + TEXT_LIMIT]
-            sent = api(connector, "send_message", {**common, "type": "text", "text": chunk})
-        for attachment in outbound_files(message):
-            link = file_link(connector, attachment)
-            if attachment.content_type == "image/jpeg" and attachment.size <= PICTURE_LIMIT:
-                payload = {"type": "picture", "text": "", "media": link}
+        chunks = [text[start : start + TEXT_LIMIT] for start in range(0, len(text), TEXT_LIMIT)]
+
+        def send_one(part) -> str:
+            if isinstance(part, str):
+                payload = {"type": "text", "text": part}
+            elif part.content_type == "image/jpeg" and part.size <= PICTURE_LIMIT:
+                payload = {"type": "picture", "text": "", "media": file_link(connector, part)}
             else:
                 payload = {
                     "type": "file",
-                    "media": link,
-                    "size": attachment.size,
-                    "file_name": attachment.filename[:255],
+                    "media": file_link(connector, part),
+                    "size": part.size,
+                    "file_name": part.filename[:255],
                 }
             sent = api(connector, "send_message", {**common, **payload})
-        return str(sent.get("message_token") or "")
+            return str(sent.get("message_token") or "")
+
+        sent = send_parts(delivery, [*chunks, *outbound_files(message)], send_one)
+        return sent[-1] if sent else ""
 
     def on_connector_saved(self, connector):
         """After a save: point the bot at our webhook when Okno's address is https

@@ -50,6 +50,7 @@ from okno.channels.messengers.helpers import (
     filename_for,
     location_text,
     outbound_files,
+    send_parts,
 )
 from okno.channels.messengers.types import (
     Adapter,
@@ -368,16 +369,19 @@ class WhatsAppAdapter(Adapter):
         last_inbound = conversation.last_inbound_at
         if last_inbound is None or timezone.now() - last_inbound > WINDOW:
             return self._send_template(delivery, connector, to, text, files)
-        sent = ""
-        for chunk in _chunks(text):
-            sent = _send(connector, {"to": to, "type": "text", "text": {"body": chunk}})
-        for attachment in files:
-            kind = _media_kind(attachment.content_type)
-            part = {"id": _upload(connector, attachment)}
+
+        def send_one(part) -> str:
+            if isinstance(part, str):
+                return _send(connector, {"to": to, "type": "text", "text": {"body": part}})
+            kind = _media_kind(part.content_type)
+            media = {"id": _upload(connector, part)}
             if kind == "document":
-                part["filename"] = attachment.filename
-            sent = _send(connector, {"to": to, "type": kind, kind: part})
-        return sent
+                media["filename"] = part.filename
+            return _send(connector, {"to": to, "type": kind, kind: media})
+
+        # The last part's id: a failed receipt for it marks the reply failed.
+        sent = send_parts(delivery, [*_chunks(text), *files], send_one)
+        return sent[-1] if sent else ""
 
     def _send_template(self, delivery, connector, to, text, files) -> str:
         template = template_for(connector, delivery.language)

@@ -10,20 +10,12 @@ from okno.channels.email.idle import IdleLoop, IdleSupervisor
 from okno.channels.models import Mailbox
 from okno.channels.tests.mails import make_email
 from okno.channels.tests.test_imap import imap_mailbox, start_dovecot
+from okno.tests.waiting import wait_for
 from okno.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NO_IDLE = "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+"
-
-
-def wait_for(condition, seconds: float = 10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def append(dovecot, raw: bytes) -> None:

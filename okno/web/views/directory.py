@@ -185,17 +185,8 @@ def contact_edit(request, pk: int):
 def contact_identity_add(request, pk: int):
     contact = _contact_or_404(pk)
     form = IdentityForm(request.POST)
-
-    def add(data):
-        try:
-            return services.contact_add_identity(contact=contact, **data)
-        except services.IdentityTaken as taken:  # offer the merge next to the error
-            services.suggest_merge(
-                contact=contact, other_id=taken.owner.pk, kind=taken.kind, value=taken.value
-            )
-            raise
-
-    if _save(form, add):
+    # Another contact's address: refused, and the merge is offered on the card.
+    if _save(form, lambda data: services.contact_identity_add(contact=contact, **data)):
         return redirect("web:contact", pk=contact.pk)
     return _contact_page(request, contact, identity_form=form, status=400)
 

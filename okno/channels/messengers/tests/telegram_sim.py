@@ -10,7 +10,7 @@ does (`{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description
 - sendMessage, sendPhoto, sendDocument (multipart) are recorded in `sent`;
 - setWebhook / deleteWebhook keep `webhook`.
 Errors the way Telegram gives them: `rate_limited(seconds)`, `blocked()`,
-`chat_not_found()`, `server_error()` replies for `fail_next` (the next calls of any
+`chat_not_found()`, `migrated(new id)`, `server_error()` replies for `fail_next` (the next calls of any
 method) or `fail_method` (the next calls of one method).
 """
 
@@ -43,6 +43,15 @@ def blocked() -> Reply:
 
 def chat_not_found() -> Reply:
     return error(400, "Bad Request: chat not found")
+
+
+def migrated(new_chat_id: int) -> Reply:
+    """The group the call named became a supergroup with this id."""
+    return error(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=new_chat_id,
+    )
 
 
 def server_error() -> Reply:

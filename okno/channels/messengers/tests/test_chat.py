@@ -22,8 +22,9 @@ from okno.channels.models import (
 from okno.channels.outbound.delivery import delivery_attempt
 from okno.contacts.models import Identity, IdentityKind
 from okno.tests.personas import PASSWORD
-from okno.tickets.models import Channel, Ticket
-from okno.tickets.services import ticket_reply
+from okno.tickets.models import Channel, LinkKind, Ticket
+from okno.tickets.services import ticket_link, ticket_reply
+from okno.tickets.services.lifecycle import default_status, ticket_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,8 +63,8 @@ class Visitor:
         mid = mid or f"msg-{self.count:08d}"
         return self.post("send", {"token": self.token, "id": mid, "text": text, **extra})
 
-    def poll(self, after=0):
-        return self.post("poll", {"token": self.token, "after": after}).json()
+    def poll(self, after=0, before=0):
+        return self.post("poll", {"token": self.token, "after": after, "before": before}).json()
 
 
 @pytest.fixture
@@ -109,6 +110,73 @@ def test_a_reload_keeps_the_conversation(world, connector, visitor):
     assert again.json()["token"] == visitor.token
     assert [m["text"] for m in again.json()["messages"]] == ["First"]
     assert again.json()["messages"][0]["cid"] == "msg-00000001"
+
+
+def test_a_returning_visitor_sees_the_earlier_tickets_of_the_conversation(
+    world, connector, visitor
+):
+    visitor.say("First <script>alert(1)</script>")
+    first = the_ticket()
+    ticket_reply(ticket=first, actor=world.agent_a, body_text="Fixed <b>now</b>")
+    ticket_reply(ticket=first, actor=world.agent_a, body_text="internal", public=False)
+    ticket_update(ticket=first, actor=world.agent_a, changes={"status": default_status("closed")})
+    visitor.say("Broken again")
+    second = Ticket.objects.exclude(number=first.number).get(channel=Channel.CHAT)
+    assert second.links_out.filter(target=first, kind=LinkKind.FOLLOW_UP).exists()
+    # Another visitor's ticket an agent links as a "follow-up" stays theirs.
+    other = Visitor(connector)
+    other.start()
+    other.say("Someone else's secret")
+    theirs = Ticket.objects.exclude(number__in=[first.number, second.number]).get(
+        channel=Channel.CHAT
+    )
+    ticket_link(source=first, target=theirs, actor=world.agent_a, kind=LinkKind.FOLLOW_UP)
+
+    again = visitor.start().json()
+    texts = [m["text"] for m in again["messages"]]
+    # Plain text as typed: the widget sets it as textContent, never as markup.
+    assert texts == ["First <script>alert(1)</script>", "Fixed <b>now</b>", "Broken again"]
+    assert again["more"] is False
+    assert [m["from"] for m in again["messages"]] == ["visitor", "agent", "visitor"]
+
+
+def test_a_long_conversation_pages_back_from_the_newest(world, connector, visitor):
+    visitor.say("one")
+    ticket = the_ticket()
+    for text in ("two", "three", "four", "five"):
+        ticket_reply(ticket=ticket, actor=world.agent_a, body_text=text)
+    conversation = chat_views_conversation(connector, visitor)
+    newest = chat.history(conversation, limit=2)
+    assert [m["text"] for m in newest["messages"]] == ["four", "five"] and newest["more"]
+    older = chat.history(conversation, before=newest["messages"][0]["id"], limit=2)
+    assert [m["text"] for m in older["messages"]] == ["two", "three"] and older["more"]
+    oldest = chat.history(conversation, before=older["messages"][0]["id"], limit=2)
+    assert [m["text"] for m in oldest["messages"]] == ["one"] and not oldest["more"]
+    # Over HTTP: the page before a message id, and a poll after one is not paged back.
+    polled = visitor.poll(before=newest["messages"][1]["id"])
+    assert [m["text"] for m in polled["messages"]] == ["one", "two", "three", "four"]
+    assert visitor.poll(after=newest["messages"][0]["id"])["messages"][0]["text"] == "five"
+
+
+def test_the_history_costs_a_query_per_ticket_not_per_message(
+    world, connector, visitor, django_assert_num_queries
+):
+    visitor.say("one")
+    first = the_ticket()
+    for n in range(5):
+        ticket_reply(ticket=first, actor=world.agent_a, body_text=f"answer {n}")
+    ticket_update(ticket=first, actor=world.agent_a, changes={"status": default_status("closed")})
+    visitor.say("two")
+    conversation = chat_views_conversation(connector, visitor)
+    # Two link lookups (the second finds none), the messages, their attachments.
+    with django_assert_num_queries(4):
+        assert len(chat.history(conversation)["messages"]) == 7
+
+
+def chat_views_conversation(connector, visitor):
+    from okno.channels.messengers.chat_views import conversation_of
+
+    return conversation_of(connector, chat.read_token(visitor.token)[1])
 
 
 def test_other_origins_and_missing_origins_are_refused(world, connector):
@@ -225,6 +293,27 @@ def test_a_file_link_of_another_visitor_is_not_found(world, connector, visitor):
     assert visitor.client.get(forged.split("testserver")[-1]).status_code == 404
 
 
+def test_a_file_link_expires(world, connector, visitor, time_machine):
+    from okno.tickets.services import AttachmentInput
+
+    time_machine.move_to(1_800_000_000, tick=False)
+    visitor.say("Hello")
+    ticket_reply(
+        ticket=the_ticket(),
+        actor=world.agent_a,
+        body_text="File",
+        attachments=[AttachmentInput(filename="a.txt", content_type="text/plain", data=b"x")],
+    )
+    url = visitor.poll()["messages"][1]["files"][0]["url"].split("testserver")[-1]
+    time_machine.shift(chat.FILE_LINK_AGE - 60)
+    assert visitor.client.get(url).status_code == 200
+    time_machine.shift(120)
+    assert visitor.client.get(url).status_code == 404
+    # The widget's next poll signs a fresh link.
+    fresh = visitor.poll()["messages"][1]["files"][0]["url"].split("testserver")[-1]
+    assert fresh != url and visitor.client.get(fresh).status_code == 200
+
+
 def test_online_means_a_present_agent_of_the_group_who_is_not_away(world, connector, visitor):
     assert visitor.start().json()["online"] is False
     chat.agent_seen(world.agent_b.pk)  # another group
@@ -318,6 +407,8 @@ def test_strings_follow_the_page_language(world, connector):
     english = visitor.post("start", {"lang": "en-GB"}).json()["strings"]
     assert english["send"] == "Send"
     assert visitor.post("start", {"lang": "de"}).json()["strings"] == english
+    ukrainian = visitor.post("start", {"lang": "uk"}).json()["strings"]
+    assert ukrainian["earlier"] == "Попередні повідомлення"
 
 
 def test_the_conversation_row_is_the_visitor(world, connector, visitor):

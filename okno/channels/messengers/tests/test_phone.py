@@ -1,15 +1,19 @@
 """The telephony connector: signed call events, stored raw first, finding the caller
 by number, the card popping up on an agent's socket, and calls logged on tickets."""
 
+import datetime as dt
 import json
 
 import pytest
+import time_machine
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing.websocket import WebsocketCommunicator
 from django.test import Client
 
+from okno.channels.messengers import inbound
 from okno.channels.messengers.custom import signed_headers
+from okno.channels.messengers.phone import ADAPTER, RING_WINDOW
 from okno.channels.models import Connector, EnvelopeState, InboundEnvelope
 from okno.contacts.models import Contact, Identity
 from okno.contacts.services import contact_add_identity
@@ -223,3 +227,36 @@ async def test_a_ringing_call_pops_up_for_the_group_and_an_answered_one_for_its_
     }
     for socket in (anna, artem, boris):
         await socket.disconnect()
+
+
+def _stored_long_ago(connector, *events):
+    """Events received RING_WINDOW and more ago whose processing failed until now (the
+    sweep retries them): stored, not drained."""
+    body = json.dumps({"events": list(events)}).encode()
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) - dt.timedelta(seconds=RING_WINDOW + 30)):
+        inbound.store_items(connector, ADAPTER.split(connector, body))
+
+
+@pytest.mark.asyncio
+async def test_a_ringing_event_retried_long_after_pops_no_card_but_the_call_is_logged():
+    from okno.tests.personas import build_world
+
+    world = await sync_to_async(build_world)()
+    connector = await sync_to_async(Connector.objects.create)(
+        kind="phone", name="PBX", group=world.group_a
+    )
+    (anna,) = await _sockets(world.agent_a)
+    await sync_to_async(_stored_long_ago)(
+        connector, call("call.started"), call("call.ended", duration=40)
+    )
+    await sync_to_async(inbound.drain)(connector.pk)
+    pushed = []
+    while not await anna.receive_nothing(timeout=0.5):
+        pushed.append((await anna.receive_json_from())["type"])
+    assert "call.over" in pushed and "call" not in pushed  # the ended call, never a card
+    started = await sync_to_async(InboundEnvelope.objects.get)(idempotency_key__endswith="started")
+    assert started.state == EnvelopeState.IGNORED
+    ticket = await sync_to_async(Ticket.objects.get)(channel=Channel.PHONE)
+    body = await sync_to_async(lambda: ticket.messages.get().body_text)()
+    assert "Incoming call from +79161234567, 0:40." in body
+    await anna.disconnect()

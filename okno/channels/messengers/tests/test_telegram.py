@@ -25,6 +25,7 @@ from okno.channels.outbound import DeliveryError
 from okno.channels.outbound.delivery import delivery_attempt
 from okno.contacts.models import Identity, MergeSuggestion
 from okno.contacts.services import identity_seen
+from okno.tests.waiting import wait_for
 from okno.tickets.models import Channel, DeliveryState, Ticket
 from okno.tickets.services import AttachmentInput, ticket_reply
 
@@ -115,6 +116,54 @@ def test_a_group_chat_keeps_the_chat_id_and_the_sender_identity(world, connector
     post(connector, update(2, chat_id=-100123, text="From the group"))
     assert Conversation.objects.get().external_id == "-100123"
     assert Identity.objects.get(contact=telegram_ticket().contact).value == "7001"
+
+
+def test_a_group_that_becomes_a_supergroup_keeps_its_conversation(world, connector, api):
+    post(connector, update(chat_id=-4001, text="From the group"))
+    ticket = telegram_ticket()
+    api.fail_next(sim.server_error())
+    waiting = ticket_reply(ticket=ticket, actor=world.agent_a, body_text="Waiting")
+    # Telegram's two service messages: in the old chat, then in the new supergroup.
+    post(connector, update(chat_id=-4001, migrate_to_chat_id=-1004001))
+    post(connector, update(chat_id=-1004001, migrate_from_chat_id=-4001))
+    conversation = Conversation.objects.get()
+    assert conversation.external_id == "-1004001" and conversation.ticket == ticket
+    delivery = Delivery.objects.get(message=waiting)
+    assert delivery.to == ["-1004001"]  # the retry goes to the supergroup
+    due_now(delivery)
+    assert api.sent[-1] == {"method": "sendMessage", "chat_id": "-1004001", "text": "Waiting"}
+    post(connector, update(chat_id=-1004001, text="From the supergroup"))
+    assert [m.body_text for m in telegram_ticket().messages.order_by("id")] == [
+        "From the group",
+        "Waiting",
+        "From the supergroup",
+    ]
+    ticket_reply(ticket=ticket, actor=world.agent_a, body_text="Answer")
+    assert api.sent[-1]["chat_id"] == "-1004001"
+
+
+def test_a_reply_to_a_migrated_group_follows_it_to_the_supergroup(world, connector, api):
+    post(connector, update(chat_id=-4002, text="From the group"))
+    ticket = telegram_ticket()
+    api.fail_method("sendMessage", sim.migrated(-1004002))
+    reply = ticket_reply(ticket=ticket, actor=world.agent_a, body_text="Answer")
+    assert api.sent == [{"method": "sendMessage", "chat_id": "-1004002", "text": "Answer"}]
+    reply.refresh_from_db()
+    assert reply.delivery_state == DeliveryState.SENT
+    assert Conversation.objects.get().external_id == "-1004002"
+    assert Delivery.objects.get(message=reply).to == ["-1004002"]  # a retry goes there too
+    # The supergroup's own service message finds nothing left to move.
+    post(connector, update(chat_id=-1004002, migrate_from_chat_id=-4002))
+    assert Conversation.objects.get().external_id == "-1004002"
+
+
+def test_a_supergroup_that_wrote_first_takes_the_old_ticket(world, connector, api):
+    post(connector, update(chat_id=-4003, text="From the group"))
+    ticket = telegram_ticket()
+    Conversation.objects.create(connector=connector, external_id="-1004003", contact=ticket.contact)
+    post(connector, update(chat_id=-1004003, migrate_from_chat_id=-4003))
+    assert Conversation.objects.get().external_id == "-1004003"
+    assert Conversation.objects.get().ticket == ticket
 
 
 # --- inbound media --------------------------------------------------------------------
@@ -404,6 +453,40 @@ def test_a_refused_webhook_is_raised_for_the_admin_page(world, connector, api, s
         telegram.ADAPTER.on_connector_saved(connector)
 
 
+def test_switching_a_webhook_bot_off_removes_the_webhook_and_on_sets_it(
+    world, connector, api, settings
+):
+    from okno.channels.messengers.services import connector_update
+
+    settings.BASE_URL = "https://help.example.com"
+    connector_update(actor=world.admin, connector=connector, name="Support bot")
+    assert api.webhook["url"].endswith(f"/hooks/telegram/{connector.key}/")
+    connector_update(actor=world.admin, connector=connector, active=False)
+    assert api.webhook == {} and len(api.calls_to("/deleteWebhook")) == 1
+    connector.refresh_from_db()
+    assert connector.last_error == ""
+    connector_update(actor=world.admin, connector=connector, active=True)
+    assert api.webhook["secret_token"] == connector.secret
+
+
+def test_a_refused_webhook_removal_is_shown_and_the_bot_is_still_switched_off(
+    world, connector, api, settings
+):
+    from okno.channels.messengers.services import connector_update
+
+    settings.BASE_URL = "https://help.example.com"
+    connector_update(actor=world.admin, connector=connector, name="Support bot")
+    api.fail_method("deleteWebhook", sim.server_error())
+    connector_update(actor=world.admin, connector=connector, active=False)
+    connector.refresh_from_db()
+    assert connector.active is False
+    assert connector.last_error.startswith("The webhook could not be removed at Telegram")
+    assert api.webhook  # still set at Telegram: the admin sees why
+    connector_update(actor=world.admin, connector=connector, name="Renamed")  # tried again
+    connector.refresh_from_db()
+    assert api.webhook == {} and connector.last_error == ""
+
+
 def test_without_a_public_address_saving_sets_no_webhook(world, connector, api, settings):
     settings.BASE_URL = "https://127.0.0.1:8000"
     telegram.ADAPTER.on_connector_saved(connector)
@@ -427,15 +510,6 @@ def test_the_supervisor_sets_the_webhook_of_a_bot_in_webhook_mode(world, connect
     assert len(api.calls_to("/setWebhook")) == 2 and api.webhook["secret_token"] == connector.secret
     assert not supervisor.loops and not api.calls_to("/getUpdates")
     assert Connector.objects.get(pk=connector.pk).last_error == ""
-
-
-def wait_for(condition, seconds: float = 10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture

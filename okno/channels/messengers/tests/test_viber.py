@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client, override_settings
 
+from okno.channels.messengers.tests.simulator import Reply
 from okno.channels.messengers.tests.viber_sim import ViberSimulator, dumps, message, sign, status
 from okno.channels.messengers.viber import ADAPTER, file_link
 from okno.channels.models import (
@@ -259,3 +260,20 @@ def test_a_viber_id_starting_with_plus_is_an_id_not_a_phone_number(connector):
     ticket = viber_ticket()
     assert Identity.objects.filter(contact=ticket.contact, kind="viber", value="+AbCdEf0123==")
     assert InboundEnvelope.objects.get().state == EnvelopeState.PROCESSED
+
+
+def test_a_retry_after_a_failure_half_way_sends_only_the_parts_not_sent(world, connector, bot):
+    from okno.channels.messengers.viber import TEXT_LIMIT
+
+    ticket = opened(connector)
+    text = "a" * TEXT_LIMIT + "b" * 10
+    bot.fail_next(None, Reply(503, b"busy"))  # the second part
+    reply = ticket_reply(ticket=ticket, actor=world.agent_a, body_text=text)
+    delivery = Delivery.objects.get(message=reply)
+    assert delivery.status == DeliveryStatus.RETRYING and delivery.parts_sent == ["5001"]
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
+    assert delivery_attempt(delivery.pk).status == DeliveryStatus.SENT
+    texts = [s["text"] for s in bot.sends()]
+    assert texts == ["a" * TEXT_LIMIT, "b" * 10, "b" * 10]  # the failed one, then the retry
+    reply.refresh_from_db()
+    assert reply.external_id == "5002"

@@ -200,6 +200,25 @@ def test_files_are_uploaded_then_sent_by_id(world, connector, graph):
     assert reply.delivery_state == DeliveryState.SENT
 
 
+def test_a_retry_after_a_failure_half_way_sends_only_the_parts_not_sent(world, connector, graph):
+    ticket = opened(connector)
+    files = [
+        AttachmentInput(filename="label.png", content_type="image/png", data=b"\x89PNG label"),
+        AttachmentInput(filename="terms.pdf", content_type="application/pdf", data=b"%PDF terms"),
+    ]
+    # text, upload, image, upload: fine; the document's send fails.
+    graph.fail_next(None, None, None, None, error(2, 503, "temporarily unavailable"))
+    reply = ticket_reply(ticket=ticket, actor=world.agent_a, body_text="See", attachments=files)
+    delivery = Delivery.objects.get(message=reply)
+    assert delivery.status == DeliveryStatus.RETRYING and len(delivery.parts_sent) == 2
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
+    assert delivery_attempt(delivery.pk).status == DeliveryStatus.SENT
+    assert [s["type"] for s in graph.sends()] == ["text", "image", "document", "document"]
+    assert len(graph.uploads) == 3  # the picture was not uploaded again
+    reply.refresh_from_db()
+    assert reply.external_id == Delivery.objects.get(pk=delivery.pk).parts_sent[-1]
+
+
 @pytest.mark.parametrize(
     "failure", [error(131056, 400), error(130429, 429, **{"Retry-After": "900"})]
 )

@@ -16,7 +16,7 @@
   var POLL_MS = 3000, PING_MS = 25000, ACK_MS = 8000, TYPING_MS = 3000, IDLE_MS = 5000;
 
   var S = { token: null, t: {}, options: {}, online: true, last: 0, ws: null, wsFails: 0,
-    pending: {}, shown: {}, pollTimer: null, lastTyping: 0, idle: null, profile: {} };
+    pending: {}, shown: {}, first: 0, pollTimer: null, lastTyping: 0, idle: null, profile: {} };
   try { S.token = localStorage.getItem(storeKey); S.profile = JSON.parse(localStorage.getItem(storeKey + ":me") || "{}"); } catch (e) { /* private mode */ }
 
   function post(endpoint, data) {
@@ -47,6 +47,8 @@
   head.append(title, closer);
   panel.setAttribute("aria-labelledby", "okno-title");
   var log = el("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" });
+  var earlier = el("button", { type: "button", class: "earlier", hidden: "" });
+  log.append(earlier);
   var typing = el("p", { class: "typing", "aria-live": "polite", hidden: "" });
 
   var compose = el("form", { class: "compose" });
@@ -91,6 +93,7 @@
     fileText.textContent = t.attach; fileIn.setAttribute("aria-label", t.attach);
     sendBtn.textContent = t.send; offBtn.textContent = t.send;
     offIntro.textContent = t.offline_intro; typing.textContent = t.typing;
+    earlier.textContent = t.earlier || "…";
     nameIn.hidden = !S.options.ask_name || !!S.profile.name;
     emailIn.hidden = !S.options.ask_email || !!S.profile.email;
     offName.hidden = !S.options.ask_name;
@@ -112,10 +115,11 @@
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
 
   // --- messages --------------------------------------------------------------
-  function render(m) {
+  function render(m, anchor) {  // anchor: an older page goes in before it
     if (S.shown[m.id]) return;
     S.shown[m.id] = true;
     if (m.id > S.last) S.last = m.id;
+    if (m.id && (!S.first || m.id < S.first)) S.first = m.id;
     var node = m.cid && root.querySelector('[data-cid="' + m.cid.replace(/[^\w-]/g, "") + '"]');
     if (node) { node.classList.remove("pending", "failed"); delete S.pending[m.cid]; return; }
     node = el("div", { class: "msg " + m.from, "data-id": String(m.id) });
@@ -125,6 +129,7 @@
       var a = el("a", { href: f.url, download: "", rel: "noopener", target: "_blank" }, "📎 " + f.name);
       node.append(a);
     });
+    if (anchor !== undefined) return log.insertBefore(node, anchor);
     log.append(node);
     log.scrollTop = log.scrollHeight;
     if (m.from === "agent") showTyping(false);
@@ -139,10 +144,19 @@
   }
   function showTyping(on) { typing.hidden = !on; }
   function updates(data) {
-    (data.messages || []).forEach(render);
+    (data.messages || []).forEach(function (m) { render(m); });
+    if (data.more) earlier.hidden = false;
     if ("typing" in data) showTyping(!!data.typing);
     if ("online" in data) { S.online = data.online; showForms(); }
   }
+
+  earlier.addEventListener("click", function () {
+    post("poll", { token: S.token, before: S.first }).then(function (d) {
+      var anchor = earlier.nextSibling;
+      (d.messages || []).forEach(function (m) { render(m, anchor); });
+      earlier.hidden = !d.more;
+    }, function () {});
+  });
 
   function profile() {
     var p = S.profile;

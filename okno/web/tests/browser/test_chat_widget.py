@@ -54,6 +54,16 @@ def shop(live_asgi):
     server.server_close()
 
 
+def shop_chat(shop, world):
+    """(page URL, connector): the shop's page embeds a chat of group A allowing it."""
+    url, page_settings = shop
+    connector = Connector.objects.create(
+        kind="chat", name="Shop chat", group=world.group_a, options={"origins": [url.rstrip("/")]}
+    )
+    page_settings["key"] = connector.key
+    return url, connector
+
+
 def wait_for(check, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -67,12 +77,7 @@ def wait_for(check, timeout=10.0):
 def test_a_visitor_chats_with_an_agent_who_answers_from_the_ticket_page(
     live_asgi, shop, world, new_context
 ):
-    url, page_settings = shop
-    origin = url.rstrip("/")
-    connector = Connector.objects.create(
-        kind="chat", name="Shop chat", group=world.group_a, options={"origins": [origin]}
-    )
-    page_settings["key"] = connector.key
+    url, connector = shop_chat(shop, world)
 
     agent = new_context().new_page()
     agent_errors = watch_console(agent)
@@ -142,11 +147,7 @@ def test_a_visitor_chats_with_an_agent_who_answers_from_the_ticket_page(
 def test_without_an_agent_online_the_visitor_gets_the_offline_form(
     live_asgi, shop, world, new_context
 ):
-    url, page_settings = shop
-    connector = Connector.objects.create(
-        kind="chat", name="Shop chat", group=world.group_a, options={"origins": [url.rstrip("/")]}
-    )
-    page_settings["key"] = connector.key
+    url, connector = shop_chat(shop, world)
     visitor = new_context(locale="ru-RU").new_page()
     errors = watch_console(visitor)
     visitor.goto(url)
@@ -186,11 +187,7 @@ def test_a_page_on_an_origin_the_connector_does_not_list_gets_no_widget(
 def test_without_websockets_the_widget_falls_back_to_http(live_asgi, shop, world, new_context):
     from okno.tickets.services import ticket_reply
 
-    url, page_settings = shop
-    connector = Connector.objects.create(
-        kind="chat", name="Shop chat", group=world.group_a, options={"origins": [url.rstrip("/")]}
-    )
-    page_settings["key"] = connector.key
+    url, connector = shop_chat(shop, world)
     chat.agent_seen(world.agent_a.pk)
     context = new_context()
     context.add_init_script("window.WebSocket = undefined;")  # a proxy that drops sockets
@@ -205,3 +202,37 @@ def test_without_websockets_the_widget_falls_back_to_http(live_asgi, shop, world
     ticket_reply(ticket=ticket, actor=world.agent_a, body_text="Answer over HTTP")
     expect(visitor.locator(".msg.agent", has_text="Answer over HTTP")).to_be_visible()
     assert ticket.messages.count() == 2 and errors == []
+
+
+def test_a_returning_visitor_pages_back_through_earlier_messages(
+    live_asgi, shop, world, new_context
+):
+    from okno.tickets.services import ticket_reply
+
+    url, connector = shop_chat(shop, world)
+    chat.agent_seen(world.agent_a.pk)  # online: the compose form, not the offline one
+    visitor = new_context().new_page()
+    errors = watch_console(visitor)
+    visitor.goto(url)
+    visitor.locator(".launcher").click()
+    visitor.locator("form.compose textarea").fill("First <i>question</i>")
+    visitor.keyboard.press("Enter")
+    ticket = wait_for(lambda: Ticket.objects.filter(channel=Channel.CHAT).first())
+    for n in range(1, chat.HISTORY_PAGE + 1):
+        ticket_reply(ticket=ticket, actor=world.agent_a, body_text=f"Answer {n}")
+
+    visitor.reload()
+    chat.agent_seen(world.agent_a.pk)
+    visitor.locator(".launcher").click()
+    last = f"Answer {chat.HISTORY_PAGE}"
+    expect(visitor.locator(".msg.agent", has_text=last)).to_be_visible()
+    expect(visitor.locator(".msg")).to_have_count(chat.HISTORY_PAGE)
+    earlier = visitor.locator("button.earlier")
+    expect(earlier).to_have_text("Earlier messages")
+    earlier.click()
+    first = visitor.locator(".msg.visitor").first
+    expect(first).to_have_text("YouFirst <i>question</i>")  # as text, never markup
+    expect(visitor.locator(".msg i")).to_have_count(0)
+    expect(earlier).to_be_hidden()
+    assert visitor.locator(".msg").first.get_attribute("class") == "msg visitor"
+    assert errors == []
