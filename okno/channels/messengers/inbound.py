@@ -19,7 +19,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from okno.channels.messengers.conversations import receive_message
+from okno.channels.messengers.conversations import receive_message, receive_messages
 from okno.channels.messengers.types import adapter_for
 from okno.channels.models import Connector, EnvelopeState, InboundEnvelope
 from okno.core.events import batched_dispatch
@@ -31,6 +31,15 @@ MAX_ATTEMPTS = 6
 DRAIN_BATCH = 200
 TRANSACTION_BATCH = 25
 LOST_AFTER = dt.timedelta(minutes=2)  # a received envelope no task picked up
+FINISH_FIELDS = [
+    "state",
+    "error",
+    "ticket",
+    "message",
+    "created_ticket",
+    "attempts",
+    "processed_at",
+]
 
 
 def envelope_key(connector: Connector, key: str) -> str:
@@ -142,8 +151,10 @@ def _process_batch(envelopes: list[InboundEnvelope], states=(EnvelopeState.RECEI
                 .filter(pk__in=[e.pk for e in envelopes], state__in=states)
                 .values_list("pk", flat=True)
             )
-            for envelope in envelopes:
-                if envelope.pk in live:
+            taken = [e for e in envelopes if e.pk in live]
+            done = _process_appends(taken, prepared)
+            for envelope in taken:
+                if envelope.pk not in done:
                     _process_one(envelope, prepared[envelope.pk])
             if live:
                 Connector.objects.filter(pk=envelopes[0].connector_id).update(
@@ -151,6 +162,39 @@ def _process_batch(envelopes: list[InboundEnvelope], states=(EnvelopeState.RECEI
                 )
     except DatabaseError:  # the database went away: they stay as they were, for the sweep
         log.exception("inbound batch of %s envelopes could not be processed", len(envelopes))
+
+
+def _process_appends(envelopes: list[InboundEnvelope], prepared: dict) -> set[int]:
+    """Messages that only append to their chat's open ticket, in bulk (see
+    conversations.receive_messages); the ids of the envelopes it finished. The rest
+    (and all, should the bulk step fail) go one by one, each in its own savepoint."""
+    messages = [
+        (envelope, prepared[envelope.pk][2])
+        for envelope in envelopes
+        if not isinstance(prepared[envelope.pk], Exception)
+        and prepared[envelope.pk][0].process is None
+        and prepared[envelope.pk][2] is not None
+    ]
+    if len(messages) < 2:
+        return set()
+    try:
+        with transaction.atomic():
+            finished = []
+            results = receive_messages(
+                connector=envelopes[0].connector, inbounds=[m for _e, m in messages]
+            )
+            for (envelope, _message), result in zip(messages, results, strict=True):
+                if result is not None:
+                    ticket, message, _created = result
+                    _finish(envelope, EnvelopeState.PROCESSED, ticket=ticket, message=message)
+                    finished.append(envelope)
+            InboundEnvelope.objects.bulk_update(finished, FINISH_FIELDS)
+    except Exception:
+        log.exception("inbound batch could not be appended in bulk; one by one instead")
+        for envelope in finished:  # rolled back: as stored, for the one-by-one path
+            envelope.refresh_from_db(fields=FINISH_FIELDS)
+        return set()
+    return {envelope.pk for envelope in finished}
 
 
 def _process_one(envelope: InboundEnvelope, prepared) -> None:
@@ -178,6 +222,7 @@ def _process_one(envelope: InboundEnvelope, prepared) -> None:
                     message=message,
                     created=created,
                 )
+            envelope.save(update_fields=FINISH_FIELDS)
     except Exception as exc:
         log.warning("inbound %s envelope %s failed: %s", envelope.channel, envelope.pk, exc)
         error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
@@ -187,6 +232,7 @@ def _process_one(envelope: InboundEnvelope, prepared) -> None:
 
 
 def _finish(envelope, state, *, reason="", ticket=None, message=None, created=False) -> None:
+    """Record the outcome on the envelope; the caller saves FINISH_FIELDS."""
     envelope.state = state
     envelope.error = reason
     envelope.ticket = ticket
@@ -194,17 +240,6 @@ def _finish(envelope, state, *, reason="", ticket=None, message=None, created=Fa
     envelope.created_ticket = created
     envelope.attempts += 1
     envelope.processed_at = timezone.now()
-    envelope.save(
-        update_fields=[
-            "state",
-            "error",
-            "ticket",
-            "message",
-            "created_ticket",
-            "attempts",
-            "processed_at",
-        ]
-    )
 
 
 def retry_wait(attempts: int) -> dt.timedelta:
