@@ -91,11 +91,18 @@ def _post_all(port: int, path: str, bodies) -> tuple[list[float], list[int], flo
     return latencies, failures, time.perf_counter() - began
 
 
-def _serve(workers: int):
+HOOKS_ROUTE = "okno.channels.messengers.hooks_asgi:wrapped_application"
+
+
+def _serve(workers: int, hooks_route: bool = False):
     port = _free_port()
     logfile = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the caller
+    command = [sys.executable, "-m", "okno.cli", "web", "--port", str(port)]
+    if hooks_route:  # as `okno web` serves, with the /hooks/ route in front
+        command = [sys.executable, "-m", "uvicorn", "--factory", HOOKS_ROUTE, "--port", str(port)]
+        command += ["--lifespan", "off", "--log-level", "warning"]
     web = subprocess.Popen(
-        [sys.executable, "-m", "okno.cli", "web", "--port", str(port), "--workers", str(workers)],
+        [*command, "--workers", str(workers)],
         cwd=ROOT,
         env={**os.environ, "OKNO_LOG_LEVEL": "ERROR"},
         stdout=logfile,
@@ -113,7 +120,7 @@ def _stop(process) -> None:
         process.kill()
 
 
-def child(db: str, count: int, chats: int) -> None:
+def child(db: str, count: int, chats: int, hooks_route: bool = False, intake_only=False) -> None:
     django_setup_and_migrate()
     from okno.accounts.models import Group
     from okno.channels.models import Connector, EnvelopeState, InboundEnvelope
@@ -125,7 +132,7 @@ def child(db: str, count: int, chats: int) -> None:
     for workers in sorted({1, os.cpu_count() or 1}):
         bodies = _bodies(connector, count, chats, offset)
         offset += count
-        web, port, logfile = _serve(workers)
+        web, port, logfile = _serve(workers, hooks_route)
         try:
             _post_all(port, path, _bodies(connector, 50, chats, 10_000_000 + offset))  # warm-up
             latencies, failures, seconds = _post_all(port, path, bodies)
@@ -137,6 +144,7 @@ def child(db: str, count: int, chats: int) -> None:
                 "bench": "messenger_intake",
                 "db": db,
                 "web_processes": workers,
+                "hooks_route": hooks_route,
                 "clients": CLIENTS,
                 "messages": count,
                 "acknowledged": len(latencies),
@@ -145,6 +153,8 @@ def child(db: str, count: int, chats: int) -> None:
                 **percentiles(latencies),
             }
         )
+    if intake_only:
+        return
     waiting = InboundEnvelope.objects.filter(state=EnvelopeState.RECEIVED).count()
     worker = subprocess.Popen(
         [sys.executable, "-m", "okno.cli", "worker", "--workers", "2"],
@@ -196,11 +206,17 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], action="append")
     parser.add_argument("--messages", type=int)
     parser.add_argument("--chats", type=int, default=300)
+    parser.add_argument(
+        "--hooks-route",
+        action="store_true",
+        help="serve /hooks/ through okno.channels.messengers.hooks_asgi.HooksRoute",
+    )
+    parser.add_argument("--intake-only", action="store_true", help="no processing run")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     count = args.messages or (100 if args.smoke else 1_000 if args.quick else 3_000)
     if args.child:
-        child(args.db[0], count, min(args.chats, count))
+        child(args.db[0], count, min(args.chats, count), args.hooks_route, args.intake_only)
         return 0
     databases = args.db or ["sqlite", "postgres"]
     if "postgres" in databases and not pg_reachable():
@@ -211,6 +227,11 @@ def main() -> int:
         log(f"== {db}, {count} messages")
         command = [sys.executable, __file__, "--child", "--db", db, "--messages", str(count)]
         command += ["--chats", str(args.chats)]
+        command += [
+            f"--{name}"
+            for name in ("hooks-route", "intake-only")
+            if getattr(args, name.replace("-", "_"))
+        ]
         failed += run_in_sandbox(command, name="messaging", db=db, pg_db=PG_DB) != 0
     return 1 if failed else 0
 
