@@ -112,6 +112,20 @@ def _serve(workers: int, hooks_route: bool = False):
     return web, port, logfile
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn's workers), from
+    /proc: the steadier figure on a shared machine. 0 where /proc is missing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total + sum(_cpu_seconds(int(child)) for child in children)
+
+
 def _stop(process) -> None:
     process.terminate()
     try:
@@ -135,7 +149,9 @@ def child(db: str, count: int, chats: int, hooks_route: bool = False, intake_onl
         web, port, logfile = _serve(workers, hooks_route)
         try:
             _post_all(port, path, _bodies(connector, 50, chats, 10_000_000 + offset))  # warm-up
+            cpu = _cpu_seconds(web.pid)
             latencies, failures, seconds = _post_all(port, path, bodies)
+            cpu = _cpu_seconds(web.pid) - cpu
         finally:
             _stop(web)
             logfile.close()
@@ -151,6 +167,7 @@ def child(db: str, count: int, chats: int, hooks_route: bool = False, intake_onl
                 "failed": len(failures),
                 "messages_per_s": round(len(latencies) / seconds, 1),
                 **percentiles(latencies),
+                "web_cpu_ms_per_message": round(cpu * 1000 / count, 2),
             }
         )
     if intake_only:

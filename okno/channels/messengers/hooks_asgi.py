@@ -25,8 +25,6 @@ from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import Http404, HttpResponse
 
-from okno.channels.messengers import views
-
 log = logging.getLogger("okno.channels.messengers")
 
 PATH = re.compile(r"/hooks/(?P<kind>[-a-zA-Z0-9_]+)/(?P<key>[^/]+)/")
@@ -35,6 +33,7 @@ THREADS = 4  # webhooks wait on the database most of the time; a few overlap wel
 
 class HooksRoute:
     def __init__(self, app, threads: int = THREADS):
+        # Built before or after django.setup(): the view module is imported on first use.
         self.app = app
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="okno-hooks")
 
@@ -71,6 +70,8 @@ async def _read_body(receive) -> bytes | None:
 def handle(scope, body: bytes, kind: str, key: str) -> HttpResponse:
     """The view on one request, in a pool thread; what Django's handler would answer
     for what the view raises."""
+    from okno.channels.messengers import views  # after django.setup() (see __init__)
+
     request = ASGIRequest(scope, BytesIO(body))
     try:
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it for Django
