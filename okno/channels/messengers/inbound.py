@@ -25,6 +25,7 @@ from okno.channels.messengers.types import adapter_for
 from okno.channels.models import Connector, EnvelopeState, InboundEnvelope
 from okno.core.events import batched_dispatch
 from okno.tickets.services import AttachmentInput
+from okno.tickets.services.lifecycle import cached_statuses
 
 log = logging.getLogger("okno.channels.messengers")
 
@@ -117,10 +118,11 @@ def drain(connector_id: int, limit: int = DRAIN_BATCH) -> int:
     are queued in batches too (see okno.core.events.batched_dispatch)."""
     envelopes = list(
         InboundEnvelope.objects.filter(connector_id=connector_id, state=EnvelopeState.RECEIVED)
-        .select_related("connector")
+        .select_related("connector__group")
         .order_by("id")[:limit]
     )
-    with batched_dispatch():
+    # Like a bulk import: default statuses read once per drain, not once per new ticket.
+    with batched_dispatch(), cached_statuses():
         for start in range(0, len(envelopes), TRANSACTION_BATCH):
             _process_batch(envelopes[start : start + TRANSACTION_BATCH])
     return len(envelopes)
