@@ -49,7 +49,8 @@ def customer_messages_append(*, items: list[CustomerMessage]) -> list[Message | 
     would add it, in the given order; None for an item it leaves to ticket_reply (then
     it leaves every item of that ticket, so their order holds).
 
-    Steps: clean the texts; lock the tickets (one SELECT ... FOR UPDATE); insert the
+    Steps: clean the texts; lock the tickets still new or open, not deleted or merged
+    away (one SELECT ... FOR UPDATE: what the caller read may have changed); insert the
     messages, then their "message" events (one INSERT each); move each ticket's
     counters (one UPDATE per distinct count); append the words to the search index;
     dispatch the events after commit."""
@@ -70,7 +71,12 @@ def customer_messages_append(*, items: list[CustomerMessage]) -> list[Message | 
         tickets = {
             t.number: t
             for t in Ticket.objects.select_for_update()
-            .filter(number__in=sorted(wanted), state__in=UNMOVED_STATES)
+            .filter(
+                number__in=sorted(wanted),
+                state__in=UNMOVED_STATES,
+                is_deleted=False,
+                merged_into__isnull=True,
+            )
             .only("number", "channel", "version")
         }
         taken = [
