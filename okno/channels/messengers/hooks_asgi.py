@@ -31,11 +31,20 @@ PATH = re.compile(r"/hooks/(?P<kind>[-a-zA-Z0-9_]+)/(?P<key>[^/]+)/")
 THREADS = 4  # webhooks wait on the database most of the time; a few overlap well
 
 
+def _threads() -> int:
+    """THREADS, but at most half the process's PostgreSQL pool: each thread keeps a
+    connection, and the rest of the site needs the others."""
+    pool = (settings.DATABASES["default"].get("OPTIONS") or {}).get("pool")
+    if isinstance(pool, dict) and pool.get("max_size"):
+        return max(1, min(THREADS, pool["max_size"] // 2))
+    return THREADS
+
+
 class HooksRoute:
-    def __init__(self, app, threads: int = THREADS):
+    def __init__(self, app, threads: int | None = None):
         # Built before or after django.setup(): the view module is imported on first use.
         self.app = app
-        self.executor = ThreadPoolExecutor(threads, thread_name_prefix="okno-hooks")
+        self.executor = ThreadPoolExecutor(threads or _threads(), thread_name_prefix="okno-hooks")
 
     async def __call__(self, scope, receive, send):
         match = PATH.fullmatch(scope.get("path", "")) if scope["type"] == "http" else None
