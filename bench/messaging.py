@@ -181,16 +181,19 @@ def child(db: str, count: int, chats: int, hooks_route: bool = False, intake_onl
     from huey.contrib.djhuey import HUEY
 
     began = time.perf_counter()
-    seconds = settled = None
+    seconds = settled = first = None
     worker_cpu = 0.0
     try:
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline:
             if seconds is None:
                 left = InboundEnvelope.objects.filter(state=EnvelopeState.RECEIVED).count()
+                if first is None and left < waiting:
+                    first = time.perf_counter() - began  # the worker is up and at work
                 if left == 0:
                     seconds = time.perf_counter() - began
-            # Then the ticket events' handlers (SLA, reports, notifications, ...).
+            # Then the ticket events' handlers (SLA, reports, notifications, ...). Note:
+            # a task still running when the queue empties is not waited for.
             if seconds is not None and HUEY.pending_count() == 0:
                 settled = time.perf_counter() - began
                 worker_cpu = _cpu_seconds(worker.pid)
@@ -214,6 +217,11 @@ def child(db: str, count: int, chats: int, hooks_route: bool = False, intake_onl
             "messages_per_s": round(waiting / seconds, 1) if seconds else None,
             # Until the queue is empty: every handler of the messages' events done too.
             "with_event_handlers_per_s": round(waiting / settled, 1) if settled else None,
+            # From the first processed message on: the worker's start-up (Django, the
+            # queue) left out; the lemmatizer's first load is still in.
+            "once_started_per_s": (
+                round(waiting / (settled - first), 1) if settled and first is not None else None
+            ),
             # Start-up (Django, the lemmatizer's dictionaries) included.
             "worker_cpu_ms_per_message": round(worker_cpu * 1000 / waiting, 2) if waiting else None,
         }
