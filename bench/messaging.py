@@ -94,8 +94,9 @@ def _post_all(port: int, path: str, bodies) -> tuple[list[float], list[int], flo
 def _serve(workers: int):
     port = _free_port()
     logfile = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the caller
+    command = [sys.executable, "-m", "okno.cli", "web", "--port", str(port)]
     web = subprocess.Popen(
-        [sys.executable, "-m", "okno.cli", "web", "--port", str(port), "--workers", str(workers)],
+        [*command, "--workers", str(workers)],
         cwd=ROOT,
         env={**os.environ, "OKNO_LOG_LEVEL": "ERROR"},
         stdout=logfile,
@@ -103,6 +104,20 @@ def _serve(workers: int):
     )
     _wait_for_port(port, web)
     return web, port, logfile
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn's workers), from
+    /proc: the steadier figure on a shared machine. 0 where /proc is missing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total + sum(_cpu_seconds(int(child)) for child in children)
 
 
 def _stop(process) -> None:
@@ -113,7 +128,7 @@ def _stop(process) -> None:
         process.kill()
 
 
-def child(db: str, count: int, chats: int) -> None:
+def child(db: str, count: int, chats: int, intake_only=False) -> None:
     django_setup_and_migrate()
     from okno.accounts.models import Group
     from okno.channels.models import Connector, EnvelopeState, InboundEnvelope
@@ -128,7 +143,9 @@ def child(db: str, count: int, chats: int) -> None:
         web, port, logfile = _serve(workers)
         try:
             _post_all(port, path, _bodies(connector, 50, chats, 10_000_000 + offset))  # warm-up
+            cpu = _cpu_seconds(web.pid)
             latencies, failures, seconds = _post_all(port, path, bodies)
+            cpu = _cpu_seconds(web.pid) - cpu
         finally:
             _stop(web)
             logfile.close()
@@ -143,8 +160,11 @@ def child(db: str, count: int, chats: int) -> None:
                 "failed": len(failures),
                 "messages_per_s": round(len(latencies) / seconds, 1),
                 **percentiles(latencies),
+                "web_cpu_ms_per_message": round(cpu * 1000 / count, 2),
             }
         )
+    if intake_only:
+        return
     waiting = InboundEnvelope.objects.filter(state=EnvelopeState.RECEIVED).count()
     worker = subprocess.Popen(
         [sys.executable, "-m", "okno.cli", "worker", "--workers", "2"],
@@ -154,17 +174,22 @@ def child(db: str, count: int, chats: int) -> None:
     from huey.contrib.djhuey import HUEY
 
     began = time.perf_counter()
-    seconds = settled = None
+    seconds = settled = first = None
+    worker_cpu = 0.0
     try:
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline:
             if seconds is None:
                 left = InboundEnvelope.objects.filter(state=EnvelopeState.RECEIVED).count()
+                if first is None and left < waiting:
+                    first = time.perf_counter() - began  # the worker is up and at work
                 if left == 0:
                     seconds = time.perf_counter() - began
-            # Then the ticket events' handlers (SLA, reports, notifications, ...).
+            # Then the ticket events' handlers (SLA, reports, notifications, ...). Note:
+            # a task still running when the queue empties is not waited for.
             if seconds is not None and HUEY.pending_count() == 0:
                 settled = time.perf_counter() - began
+                worker_cpu = _cpu_seconds(worker.pid)
                 break
             time.sleep(0.2)
     finally:
@@ -185,6 +210,13 @@ def child(db: str, count: int, chats: int) -> None:
             "messages_per_s": round(waiting / seconds, 1) if seconds else None,
             # Until the queue is empty: every handler of the messages' events done too.
             "with_event_handlers_per_s": round(waiting / settled, 1) if settled else None,
+            # From the first processed message on: the worker's start-up (Django, the
+            # queue) left out; the lemmatizer's first load is still in.
+            "once_started_per_s": (
+                round(waiting / (settled - first), 1) if settled and first is not None else None
+            ),
+            # Start-up (Django, the lemmatizer's dictionaries) included.
+            "worker_cpu_ms_per_message": round(worker_cpu * 1000 / waiting, 2) if waiting else None,
         }
     )
 
@@ -196,11 +228,12 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], action="append")
     parser.add_argument("--messages", type=int)
     parser.add_argument("--chats", type=int, default=300)
+    parser.add_argument("--intake-only", action="store_true", help="no processing run")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     count = args.messages or (100 if args.smoke else 1_000 if args.quick else 3_000)
     if args.child:
-        child(args.db[0], count, min(args.chats, count))
+        child(args.db[0], count, min(args.chats, count), args.intake_only)
         return 0
     databases = args.db or ["sqlite", "postgres"]
     if "postgres" in databases and not pg_reachable():
@@ -211,6 +244,8 @@ def main() -> int:
         log(f"== {db}, {count} messages")
         command = [sys.executable, __file__, "--child", "--db", db, "--messages", str(count)]
         command += ["--chats", str(args.chats)]
+        if args.intake_only:
+            command.append("--intake-only")
         failed += run_in_sandbox(command, name="messaging", db=db, pg_db=PG_DB) != 0
     return 1 if failed else 0
 

@@ -13,12 +13,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from okno.channels.messengers.chat_consumers import OriginRouter  # noqa: E402
+from okno.channels.messengers.hooks_asgi import HooksRoute  # noqa: E402
 from okno.core.routing import websocket_urlpatterns  # noqa: E402
 
 sockets = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
 application = ProtocolTypeRouter(
     {
-        "http": django_app,
+        # Webhooks skip the middleware stack (hooks_asgi.py says why).
+        "http": HooksRoute(django_app),
         # The chat widget's socket comes from customers' sites: it checks its own
         # connector's allowed origins (chat_consumers.py) instead of ALLOWED_HOSTS.
         "websocket": OriginRouter(AllowedHostsOriginValidator(sockets), sockets),

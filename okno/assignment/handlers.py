@@ -3,6 +3,7 @@
 
 import logging
 
+from okno.assignment.models import GroupAssignment, Mode
 from okno.assignment.services import assign_ticket_automatically
 from okno.tickets.models import Ticket
 
@@ -15,11 +16,23 @@ def handle_ticket_events(events) -> None:
         for e in events
         if e.kind == "created" or (e.kind == "field_changed" and e.field == "group")
     ]
-    for number in dict.fromkeys(numbers):
-        ticket = Ticket.objects.filter(number=number, assignee__isnull=True).first()
-        if ticket is None or not ticket.group_id:
+    order = {number: i for i, number in enumerate(dict.fromkeys(numbers))}
+    if not order:
+        return
+    tickets = list(
+        Ticket.objects.filter(number__in=list(order), assignee__isnull=True, group__isnull=False)
+    )
+    # Most groups assign by hand: their tickets need no locked transaction each (the
+    # service re-checks everything under its lock for the others).
+    assigning = set(
+        GroupAssignment.objects.filter(group_id__in={t.group_id for t in tickets})
+        .exclude(mode=Mode.OFF)
+        .values_list("group_id", flat=True)
+    )
+    for ticket in sorted(tickets, key=lambda t: order[t.number]):
+        if ticket.group_id not in assigning:
             continue
         try:
             assign_ticket_automatically(ticket)
         except Exception:  # one ticket's trouble must not stop the others
-            log.exception("auto-assignment of #%s failed", number)
+            log.exception("auto-assignment of #%s failed", ticket.number)

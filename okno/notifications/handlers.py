@@ -8,6 +8,7 @@ Nobody is notified of their own action, and only people who can see the ticket
 
 import logging
 from collections import defaultdict
+from contextvars import ContextVar
 
 from okno.accounts.models import Role, User
 from okno.notifications.mentions import parse_mentions
@@ -45,10 +46,21 @@ def _send(people, *, kind, ticket, event, params=None) -> None:
         )
 
 
+# Within one batch of events (handle_ticket_events), each group's members are read
+# once: a burst of new chat tickets in one group costs one query, not one a ticket.
+_members: ContextVar[dict | None] = ContextVar("okno_group_members", default=None)
+
+
 def _group_members(ticket: Ticket):
     if not ticket.group_id:
         return []
-    return list(ticket.group.members.filter(is_active=True).exclude(role=Role.LIGHT_AGENT))
+    known = _members.get()
+    if known is not None and ticket.group_id in known:
+        return known[ticket.group_id]
+    members = list(ticket.group.members.filter(is_active=True).exclude(role=Role.LIGHT_AGENT))
+    if known is not None:
+        known[ticket.group_id] = members
+    return members
 
 
 def _assignee(ticket: Ticket, event) -> User | None:
@@ -132,6 +144,14 @@ def handle_ticket_events(events) -> None:
         .filter(number__in=wanted, is_deleted=False)
         .in_bulk(field_name="number")
     )
+    token = _members.set({})
+    try:
+        _notify_tickets(wanted, tickets, by_ticket)
+    finally:
+        _members.reset(token)
+
+
+def _notify_tickets(wanted, tickets, by_ticket) -> None:
     for number in wanted:
         ticket = tickets.get(number)
         if ticket is None:

@@ -94,6 +94,37 @@ def index_append(ticket_number: int, text: str) -> None:
         row.save(update_fields=["lemmas"])
 
 
+def index_append_many(texts: list[tuple[int, str]]) -> None:
+    """`index_append` for many (ticket number, text) pairs: one read, one write."""
+    words_by_ticket: dict[int, list[str]] = {}
+    for number, text in texts:
+        if _deferred_for(number):
+            continue
+        words = " ".join(lemmas(text))
+        if words:
+            words_by_ticket.setdefault(number, []).append(words)
+    if not words_by_ticket:
+        return
+    rows = {
+        row.ticket_id: row
+        for row in TicketSearchText.objects.filter(ticket_id__in=list(words_by_ticket))
+    }
+    changed, fresh = [], []
+    for number, words in words_by_ticket.items():
+        row = rows.get(number)
+        if row is None:
+            fresh.append(
+                TicketSearchText(ticket_id=number, lemmas=" ".join(words)[:MAX_INDEXED_CHARS])
+            )
+        elif len(row.lemmas) < MAX_INDEXED_CHARS:
+            row.lemmas = " ".join([row.lemmas, *words])[:MAX_INDEXED_CHARS]
+            changed.append(row)
+    if changed:
+        TicketSearchText.objects.bulk_update(changed, ["lemmas"])
+    if fresh:
+        TicketSearchText.objects.bulk_create(fresh)
+
+
 def match_text(queryset: QuerySet, text: str) -> QuerySet:
     """Tickets whose index holds every word of `text` (in any of its forms)."""
     terms = [t for t in dict.fromkeys(lemmas(text)) if t]

@@ -17,6 +17,7 @@ from okno.contacts.models import Contact
 from okno.contacts.services import PHONE_KINDS, contact_get_or_create, identity_seen
 from okno.tickets.models import DeliveryState, LinkKind, Message, StatusCategory, Ticket
 from okno.tickets.services import AttachmentInput, ticket_link, ticket_reply
+from okno.tickets.services.appends import UNMOVED_STATES, CustomerMessage, customer_messages_append
 from okno.tickets.services.lifecycle import ticket_open
 
 SUBJECT_LENGTH = 80
@@ -198,3 +199,70 @@ def conversation_moved(*, connector: Connector, old_chat_id: str, new_chat_id: s
     Delivery.objects.filter(connector=connector, to=[old_id]).exclude(
         status=DeliveryStatus.SENT
     ).update(to=[new_id])
+
+
+def receive_messages(
+    *, connector: Connector, inbounds: list[InboundMessage]
+) -> list[tuple[Ticket, Message, bool] | None]:
+    """`receive_message` for a batch of messages without files (a draining inbox), in
+    bulk where nothing but appending is to be done: the chat is known, its writer is
+    the same, its ticket is new or open. None for the others (each chat's messages
+    all or none, so their order holds): give those to receive_message one by one,
+    after. Runs inside the caller's transaction."""
+    chats: dict[str, list[int]] = {}
+    for index, inbound in enumerate(inbounds):
+        chats.setdefault(str(inbound.chat_id)[:200], []).append(index)
+    conversations = {
+        c.external_id: c
+        for c in Conversation.objects.select_related("ticket", "contact").filter(
+            connector=connector, external_id__in=list(chats)
+        )
+    }
+    items, conversation_of = [], {}
+    for chat, indexes in chats.items():
+        conversation = conversations.get(chat)
+        if conversation is None or not all(
+            _plain_append(conversation, inbounds[i]) for i in indexes
+        ):
+            continue
+        for index in indexes:
+            conversation_of[index] = conversation
+            items.append(
+                CustomerMessage(
+                    ticket_number=conversation.ticket_id,
+                    contact=conversation.contact,
+                    text=inbounds[index].text.strip(),
+                    channel=connector.kind,
+                    external_id=inbounds[index].external_id,
+                )
+            )
+    indexes = list(conversation_of)
+    messages = customer_messages_append(items=items) if items else []
+    results: list[tuple[Ticket, Message, bool] | None] = [None] * len(inbounds)
+    touched, now = set(), timezone.now()
+    for index, message in zip(indexes, messages, strict=True):
+        if message is not None:
+            conversation = conversation_of[index]
+            results[index] = (conversation.ticket, message, False)
+            if conversation.blocked or now - conversation.last_inbound_at >= WINDOW_PRECISION:
+                touched.add(conversation.pk)
+    if touched:  # as receive_message: a burst writes each chat's row once a minute
+        Conversation.objects.filter(pk__in=touched).update(last_inbound_at=now, blocked=False)
+    return results
+
+
+def _plain_append(conversation: Conversation, inbound: InboundMessage) -> bool:
+    """Whether receive_message would do nothing for this message but append it to the
+    chat's ticket (no contact to look up, no ticket to open, follow or reopen)."""
+    ticket = conversation.ticket
+    return (
+        ticket is not None
+        and not inbound.media
+        and not inbound.extra_identities
+        and conversation.sender == _sender(inbound)
+        and not conversation.contact.merged_into_id
+        and conversation.last_inbound_at is not None
+        and not ticket.merged_into_id
+        and not ticket.is_deleted
+        and ticket.state in UNMOVED_STATES
+    )
