@@ -190,6 +190,9 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:inbox"
 LOGIN_ATTEMPTS_LIMIT = int(env("OKNO_LOGIN_ATTEMPTS", "5"))
 LOGIN_ATTEMPTS_WINDOW = 15 * 60
+# Sessions are read from the cache and written through to the table: a signed-in
+# page view saves a query, and a cache flush or restart loses no session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- security -----------------------------------------------------------------
 SECURE = env_bool("OKNO_SECURE", not DEBUG and BASE_URL.startswith("https://"))
