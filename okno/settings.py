@@ -95,16 +95,21 @@ TEMPLATES = [
 
 # --- database ---------------------------------------------------------------
 _sqlite_path = DATA_DIR / "okno.sqlite3"
-# No persistent connections: under ASGI each request runs its sync code in a new
-# thread, so a kept connection is never reused and piles up until PostgreSQL refuses
-# more ("too many clients", seen in bench/ api_create). Django's docs say the same.
+# HTTP requests run on a fixed pool of threads per web process (okno/asgi.py,
+# OKNO_WEB_THREADS), so a connection kept by a thread serves its next requests and
+# the number of connections is bounded by the threads.
+OKNO_WEB_THREADS = int(env("OKNO_WEB_THREADS", "8"))
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{_sqlite_path}"), conn_max_age=0, conn_health_checks=True
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's backend, plus a quick hand-over of the write lock between writers
+    # (okno/core/sqlite/base.py: SQLite's own waits sleep up to 100 ms at a time).
+    DATABASES["default"]["ENGINE"] = "okno.core.sqlite"
+    # Kept open: a new SQLite connection costs its open and PRAGMAs on every request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the single writer work at once; IMMEDIATE makes a
         # write transaction take the lock up front instead of failing on upgrade.
@@ -117,11 +122,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A pool per process instead, so a request does not open a PostgreSQL connection
-    # (a backend process, authentication, session set-up) of its own.
+    # (a backend process, authentication, session set-up) of its own. Room for every
+    # web thread plus the queue's and the channel layer's threads of `okno run`.
     # Health checks stay on: the pool then tests a connection before lending it.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
-        "max_size": int(env("OKNO_DB_POOL_SIZE", "8")),
+        "max_size": int(env("OKNO_DB_POOL_SIZE", str(OKNO_WEB_THREADS + 4))),
         "max_idle": 60,
         # Waiting for a connection when the database is down: fail within seconds
         # (the SMTP server then answers 451 and the sender retries), not half a minute.
@@ -129,7 +135,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }
 # Test databases carry the process id so parallel test runs never share one; the
 # SQLite one is a file (not :memory:) so a live server thread in the tests sees it.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "okno.core.sqlite":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"okno-test-{os.getpid()}.sqlite3")
     }
@@ -187,6 +193,9 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:inbox"
 LOGIN_ATTEMPTS_LIMIT = int(env("OKNO_LOGIN_ATTEMPTS", "5"))
 LOGIN_ATTEMPTS_WINDOW = 15 * 60
+# Sessions are read from the cache and written through to the table: a signed-in
+# page view saves a query, and a cache flush or restart loses no session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- security -----------------------------------------------------------------
 SECURE = env_bool("OKNO_SECURE", not DEBUG and BASE_URL.startswith("https://"))

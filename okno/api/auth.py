@@ -26,12 +26,13 @@ class TokenAuth(APIKeyHeader):
         scheme, _sep, value = (key or "").strip().partition(" ")
         if scheme.lower() != "token" or not value.strip():
             return None
-        token = (
-            ApiToken.objects.for_key(value.strip())
-            .select_related("user", "contact", "contact__organization")
-            .first()
-        )
-        if token is None:
+        try:  # the key's hash is unique: get() needs no ORDER BY, unlike first()
+            token = (
+                ApiToken.objects.for_key(value.strip())
+                .select_related("user", "contact", "contact__organization")
+                .get()
+            )
+        except ApiToken.DoesNotExist:
             return None
         principal = _principal(token)
         if principal is None:

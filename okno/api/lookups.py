@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from okno.accounts.models import Group, User
 from okno.api.schemas.common import MAX_ID
 from okno.core.errors import ValidationFailed
+from okno.tickets.catalog import catalog
 from okno.tickets.models import Category, Priority, Status
 
 
@@ -42,7 +43,16 @@ def _by_name_or_id(model, value, field: str, *, name_field: str = "name"):
 
 
 def group_ref(value) -> Group | None:
-    return _by_name_or_id(Group, value, "group")
+    """From the per-process catalog (no query); the table decides what it lacks."""
+    if value is None or value == "":
+        return None
+    groups = sorted(catalog("groups")["groups"], key=lambda g: (g.name, g.pk))
+    pk = as_id(value)
+    found = next((g for g in groups if g.pk == pk), None) if pk else None
+    if found is None and isinstance(value, str):
+        name = value.strip().casefold()
+        found = next((g for g in groups if g.name.casefold() == name), None)
+    return found or _by_name_or_id(Group, value, "group")
 
 
 def status_ref(value) -> Status:

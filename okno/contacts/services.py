@@ -49,17 +49,23 @@ def normalize_identity(kind: str, value: str) -> str:
 
 def organization_for_email(email: str) -> Organization | None:
     domain = email.rpartition("@")[2]
-    row = OrganizationDomain.objects.select_related("organization").filter(domain=domain).first()
-    return row.organization if row else None
+    # A unique key: get() leaves out the ORDER BY that first() would compile and run.
+    try:
+        return (
+            OrganizationDomain.objects.select_related("organization")
+            .get(domain=domain)
+            .organization
+        )
+    except OrganizationDomain.DoesNotExist:
+        return None
 
 
 def contact_find(kind: str, value: str) -> Contact | None:
-    identity = (
-        Identity.objects.select_related("contact")
-        .filter(kind=kind, value=normalize_identity(kind, value))
-        .first()
-    )
-    if identity is None:
+    try:  # unique (kind, value): get() needs no ORDER BY, unlike first()
+        identity = Identity.objects.select_related("contact").get(
+            kind=kind, value=normalize_identity(kind, value)
+        )
+    except Identity.DoesNotExist:
         return None
     contact = identity.contact
     while contact.merged_into_id:  # a merged contact's identities moved, but be safe
@@ -113,12 +119,22 @@ def contact_get_or_create(
     contact, because the identity's unique constraint decides and the loser re-reads.
     """
     value = normalize_identity(kind, value)
-    existing = contact_find(kind, value)
-    if existing is not None:
-        if name and not existing.name:
-            existing.name = name[:200]
-            existing.save(update_fields=["name"])
-        return existing, False
+    return contact_settle(
+        contact_find(kind, value), kind=kind, value=value, name=name, language=language
+    )
+
+
+def contact_settle(
+    found: Contact | None, *, kind: str, value: str, name: str = "", language: str | None = None
+) -> tuple[Contact, bool]:
+    """The writing half of `contact_get_or_create`, for a caller that looked the
+    normalized `value` up (`contact_find`) before its own transaction and writes
+    inside it: fills the found contact's missing name, or makes the contact."""
+    if found is not None:
+        if name and not found.name:
+            found.name = name[:200]
+            found.save(update_fields=["name"])
+        return found, False
     try:
         with transaction.atomic():
             contact = Contact(name=(name or "")[:200])

@@ -52,6 +52,14 @@ def batched_dispatch(seconds: float = 0.25, size: int = 500):
         batch.flush()
 
 
+def handled_at_commit() -> bool:
+    """Whether the handlers run inside the commit (an immediate queue: tests, a
+    one-shot command) rather than later in a worker."""
+    from huey.contrib.djhuey import HUEY
+
+    return HUEY.immediate
+
+
 def _enqueue(ids: list[int]) -> None:
     if not ids:
         return

@@ -10,6 +10,7 @@ from django.http import Http404
 
 from okno.accounts.models import Role, TicketScope, User
 from okno.contacts.models import Contact
+from okno.tickets.catalog import catalog, fill_related
 from okno.tickets.models import Ticket
 
 
@@ -60,13 +61,13 @@ def role_of(principal) -> str:
 
 
 def agent_group_ids(user: User) -> list[int]:
-    """The user's group ids, read once per user object (one request's user, for the
-    ticket page that scopes several queries)."""
+    """The user's group ids, from the per-process catalog (memberships move its
+    version), read once per user object (one request's user, for the ticket page
+    that scopes several queries)."""
     ids = user.__dict__.get("_okno_group_ids")
     if ids is None:
-        ids = user.__dict__["_okno_group_ids"] = list(
-            user.agent_groups.values_list("id", flat=True)
-        )
+        memberships = catalog("memberships")["memberships"]
+        ids = user.__dict__["_okno_group_ids"] = list(memberships.get(user.pk, ()))
     return ids
 
 
@@ -129,12 +130,13 @@ def ticket_get_for_user(principal, number, *, action: str = Action.VIEW) -> Tick
         raise Http404("no such ticket")
     ticket = (
         visible_tickets(principal)
-        .select_related("status", "contact", "organization", "group", "assignee", "category")
+        .select_related("contact", "organization")
         .filter(number=number)
         .first()
     )
     if ticket is None or not can_on_visible(principal, action):
         raise Http404("no such ticket")
+    fill_related([ticket])  # status, group, category, assignee: from the catalog
     return ticket
 
 

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from okno.tickets.catalog import fill_related
 from okno.tickets.models import Attachment, Message, SavedView, StatusCategory, Ticket
 from okno.tickets.permissions import visible_tickets
 from okno.tickets.search import SORTS, search_tickets, sort_queryset
@@ -186,10 +187,9 @@ def list_tickets(
             raise BadCursor("invalid cursor")
         queryset = queryset.filter(_after(sort, values))
     rows = list(
-        queryset.select_related(
-            "status", "contact", "assignee", "group", "organization", "category"
-        ).prefetch_related("tags")[: limit + 1]
+        queryset.select_related("contact", "organization").prefetch_related("tags")[: limit + 1]
     )
+    fill_related(rows)  # status, group, category, assignee: no joins
     next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return TicketPage(
         tickets=rows[:limit], next_cursor=next_cursor, sort=sort, errors=parsed.errors

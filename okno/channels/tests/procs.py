@@ -7,7 +7,7 @@ from django.db import connection
 
 def database_url() -> str:
     db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
+    if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     host = db.get("HOST") or "127.0.0.1"
     user = db.get("USER") or "postgres"

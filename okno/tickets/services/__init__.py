@@ -9,6 +9,7 @@ from okno.tickets.services.lifecycle import (
     ticket_create,
     ticket_delete,
     ticket_mark_viewed,
+    ticket_open,
     ticket_reply,
     ticket_update,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "ticket_link",
     "ticket_mark_viewed",
     "ticket_merge",
+    "ticket_open",
     "ticket_reply",
     "ticket_split",
     "ticket_unlink",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from okno.accounts.models import Group, Role, User
 from okno.contacts.models import Contact, IdentityKind
-from okno.contacts.services import contact_get_or_create
+from okno.contacts.services import contact_find, contact_settle, normalize_email
 from okno.core.actors import SystemActor
 from okno.core.errors import ValidationFailed, VersionConflict
 from okno.core.events import dispatch_after_commit
@@ -40,7 +40,7 @@ from okno.tickets.services.attachments import (
     attachment_store,
     validate_attachments,
 )
-from okno.tickets.services.events import actor_fields, record_event
+from okno.tickets.services.events import actor_fields, new_event, record_event, record_events
 
 MAX_SUBJECT = 250
 MAX_BODY = 1_000_000
@@ -98,6 +98,13 @@ def default_status(category: str) -> Status:
 
 
 def _default_status(category: str) -> Status:
+    from okno.tickets.catalog import catalog
+
+    # The per-process catalog answers without a query (statuses change rarely and
+    # move its version when they do); the table decides when it has none.
+    listed = [s for s in catalog("statuses")["statuses"] if s.category == category and s.is_active]
+    if listed:
+        return min(listed, key=lambda s: (not s.is_default, s.position))
     status = (
         Status.objects.filter(category=category, is_active=True)
         .order_by("-is_default", "position")
@@ -163,7 +170,10 @@ def _add_message(
     from_outside: bool = False,
     event_data: dict | None = None,
     index: bool = True,
+    events_before: Iterable[TicketEvent] = (),
 ) -> tuple[Message, list[TicketEvent]]:
+    """Store a message and its event; `events_before` (unsaved, e.g. the ticket's
+    "created") go into the same INSERT ahead of it, and come back with it."""
     author = author or actor
     now = created_at or timezone.now()
     if isinstance(author, User):
@@ -188,7 +198,7 @@ def _add_message(
         created_at=now,
     )
     stored = [attachment_store(message=message, item=item) for item in attachments]
-    event = record_event(
+    event = new_event(
         ticket_id=ticket.number,
         actor=actor,
         kind="message" if public else "note",
@@ -201,9 +211,10 @@ def _add_message(
         },
         version=ticket.version,
     )
+    events = record_events([*events_before, event])
     if index:  # a new ticket is indexed whole, once (see ticket_open)
         index_append(ticket.number, body_text)
-    return message, [event]
+    return message, events
 
 
 def ticket_create(**kwargs) -> Ticket:
@@ -253,11 +264,12 @@ def ticket_open(
     if isinstance(actor, Contact):
         contact = actor
     if contact is None:
+        # Looked up before the transaction, written (when new) inside it: one write
+        # transaction per ticket, and no write lock held for a read.
         if not contact_email:
             raise ValidationFailed(_("The requester's email is required."), field="contact")
-        contact, _created = contact_get_or_create(
-            kind=IdentityKind.EMAIL, value=contact_email, name=contact_name
-        )
+        contact_email = normalize_email(contact_email)
+        known = contact_find(IdentityKind.EMAIL, contact_email)
     if priority not in Priority.values:
         raise ValidationFailed(_("Unknown priority."), field="priority")
     if assignee is not None:
@@ -271,6 +283,10 @@ def ticket_open(
             )
             if existing is not None:
                 return existing.ticket, None
+        if contact is None:
+            contact, _created = contact_settle(
+                known, kind=IdentityKind.EMAIL, value=contact_email, name=contact_name
+            )
         status = default_status(StatusCategory.OPEN if assignee else StatusCategory.NEW)
         author = actor if (message_from_agent and _is_agent(actor)) else contact
         # The first message's counters go in with the row (what _touch_counters would
@@ -307,26 +323,25 @@ def ticket_open(
         tag_objects = tags_by_name(tags) if tags else []
         if tag_objects:
             ticket.tags.set(tag_objects)
+        _known_tags(ticket, tag_objects)
         if followers:
             ticket.followers.set([f for f in followers if f.pk != contact.pk])
-        events = [
-            record_event(
-                ticket_id=ticket.number,
-                actor=actor,
-                kind="created",
-                version=1,
-                data={
-                    "subject": subject,
-                    "channel": channel,
-                    "status": status.name,
-                    "priority": Priority(priority).name.lower(),
-                    "group": group.name if group else None,
-                    "assignee": assignee.name if assignee else None,
-                    "tags": [t.name for t in tag_objects],
-                },
-            )
-        ]
-        message, message_events = _add_message(
+        created = new_event(
+            ticket_id=ticket.number,
+            actor=actor,
+            kind="created",
+            version=1,
+            data={
+                "subject": subject,
+                "channel": channel,
+                "status": status.name,
+                "priority": Priority(priority).name.lower(),
+                "group": group.name if group else None,
+                "assignee": assignee.name if assignee else None,
+                "tags": [t.name for t in tag_objects],
+            },
+        )
+        message, events = _add_message(
             ticket=ticket,
             actor=actor,
             author=author,
@@ -340,12 +355,21 @@ def ticket_open(
             created_at=now,
             event_data=message_event_data,
             index=False,
+            events_before=[created],
         )
-        events += message_events
         # The whole entry in one INSERT: subject, contact and this first message.
         index_new_ticket(ticket, [body_text])
         dispatch_after_commit([e.id for e in events])
     return ticket, message
+
+
+def _known_tags(ticket: Ticket, tags: list[Tag]) -> None:
+    """A new ticket's tags are known: `ticket.tags.all()` answers from them, as after
+    prefetch_related, instead of a query (the API renders them at once)."""
+    queryset = ticket.tags.get_queryset()
+    queryset._result_cache = sorted(tags, key=lambda t: t.name)
+    queryset._prefetch_done = True
+    ticket._prefetched_objects_cache = {"tags": queryset}
 
 
 def _touch_counters(ticket: Ticket, *, author, public: bool, when: dt.datetime) -> None:

@@ -10,8 +10,8 @@ from django.core.management import BaseCommand
 def default_workers() -> int:
     """One worker per CPU when the channel layer is shared (Redis), else one.
 
-    Django's sync views run one at a time per process (a single thread under ASGI),
-    so a process per CPU is what lets requests use every core. With the in-memory
+    A process serves HTTP on a fixed pool of threads (okno/asgi.py), but Python runs
+    one of them at a time, so a process per CPU is what lets requests use every core. With the in-memory
     channel layer, live updates would not cross processes: one worker then.
     """
     backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
