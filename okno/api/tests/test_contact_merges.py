@@ -134,3 +134,18 @@ def test_suggestions_page_newest_first_by_cursor(world, api_as):
         assert seen == made[::-1]
     bad = client.get("/merge-suggestions", {"cursor": "nonsense"})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_cursor"
+
+
+def test_suggestion_lists_cost_the_same_queries_for_more_rows(world, api_as):
+    from okno.api.tests.test_lists import count_queries
+
+    ivan = world.customer_acme
+    client = api_as(world.agent_a)
+    paths = ("/merge-suggestions", f"/contacts/{ivan.pk}/merge-suggestions")
+    _suggest(ivan, world.customer_acme2)
+    client.get(paths[0])  # warm up: the token's last_used_at write
+    few = [count_queries(client, path) for path in paths]
+    for n in range(10):
+        _suggest(ivan, Contact.objects.create(name=f"Twin {n}", organization=world.org_acme))
+    assert [count_queries(client, path) for path in paths] == few
+    assert few == [2, 3]  # the token, (the contact,) one page with both contacts joined
