@@ -6,6 +6,7 @@ from okno.api import errors
 from okno.api.auth import TokenAuth
 from okno.api.routers import (
     categories,
+    contact_merges,
     contacts,
     custom_fields,
     groups,
@@ -36,6 +37,7 @@ for module in (
     tickets,
     messages,
     contacts,
+    contact_merges,
     organizations,
     users,
     groups,

@@ -58,3 +58,13 @@ def name_page(queryset: QuerySet, cursor: str | None, limit: int) -> tuple[list,
     rows = list(queryset.order_by("name", "pk")[: limit + 1])
     next_cursor = encode([rows[limit - 1].name, rows[limit - 1].pk]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def newest_page(queryset: QuerySet, cursor: str | None, limit: int) -> tuple[list, str | None]:
+    """One page ordered newest first by id (the primary key's index), after the cursor."""
+    after = decode(cursor)
+    if after is not None:
+        queryset = queryset.filter(pk__lt=after[1])
+    rows = list(queryset.order_by("-pk")[: limit + 1])
+    next_cursor = encode(["", rows[limit - 1].pk]) if len(rows) > limit else None
+    return rows[:limit], next_cursor

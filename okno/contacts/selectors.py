@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Left
 
-from okno.contacts.models import Contact, Identity, Organization, OrganizationDomain
+from okno.contacts.models import (
+    Contact,
+    Identity,
+    MergeSuggestion,
+    Organization,
+    OrganizationDomain,
+)
 from okno.tickets.models import Message, StatusCategory, Ticket
 from okno.tickets.permissions import visible_tickets
 
@@ -90,6 +96,26 @@ def contact_get(pk: int) -> Contact | None:
 
 def contact_identities(contact: Contact) -> list[Identity]:
     return list(contact.identities.order_by("kind", "created_at", "id"))
+
+
+def open_merge_suggestions(contact: Contact | None = None) -> QuerySet:
+    """Suggestions not dismissed, between two live contacts (all, or naming `contact`),
+    newest first; the API pages them by id, the contact card lists them."""
+    rows = MergeSuggestion.objects.filter(
+        dismissed=False, contact__merged_into__isnull=True, other__merged_into__isnull=True
+    )
+    if contact is not None:
+        rows = rows.filter(Q(contact=contact) | Q(other=contact))
+    return rows.select_related("contact__organization", "other__organization").order_by("-id")
+
+
+def merge_suggestions_for(contact: Contact, rows=None) -> list[MergeSuggestion]:
+    """A contact's open suggestions (or the given page of them), each with `.match`:
+    the other contact of the pair."""
+    rows = list(open_merge_suggestions(contact) if rows is None else rows)
+    for row in rows:
+        row.match = row.other if row.contact_id == contact.pk else row.contact
+    return rows
 
 
 def tickets_for_viewer(viewer, **filters) -> list[Ticket]:

@@ -258,21 +258,6 @@ def suggest_merge(
     return suggestion
 
 
-def merge_suggestions_for(contact: Contact) -> list[MergeSuggestion]:
-    """Open suggestions naming this contact, each with `.match`: the other contact."""
-    rows = (
-        MergeSuggestion.objects.filter(Q(contact=contact) | Q(other=contact), dismissed=False)
-        .select_related("contact__organization", "other__organization")
-        .order_by("-created_at", "-id")
-    )
-    suggestions = []
-    for row in rows:
-        row.match = row.other if row.contact_id == contact.pk else row.contact
-        if not row.match.merged_into_id:
-            suggestions.append(row)
-    return suggestions
-
-
 def merge_suggestion_dismiss(*, contact: Contact, suggestion_id: int, actor) -> None:
     updated = MergeSuggestion.objects.filter(
         Q(contact=contact) | Q(other=contact), pk=suggestion_id

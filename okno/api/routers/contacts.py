@@ -30,13 +30,13 @@ from okno.tickets.permissions import can_manage_contacts
 router = Router(tags=["contacts"])
 
 
-def _editor(principal):
+def contact_editor(principal):
     if not can_manage_contacts(principal):
         raise NotAllowed(_("You may not edit contacts."))
     return principal
 
 
-def _contact(number: Id):
+def contact_or_404(number: Id):
     contact = selectors.contact_get(number)
     if contact is None:
         raise Http404("no such contact")
@@ -63,7 +63,7 @@ def contacts_list(request, params: Query[PageQuery]):
 
 @router.post("/contacts", response={201: ContactOut, **COMMON_ERRORS})
 def contacts_create(request, payload: ContactCreateIn):
-    actor = _editor(request.auth)
+    actor = contact_editor(request.auth)
     contact = contact_create(
         actor=actor,
         name=payload.name,
@@ -88,13 +88,13 @@ def _language(value: str) -> str:
 @router.get("/contacts/{int:contact_id}", response={200: ContactOut, **COMMON_ERRORS})
 def contacts_get(request, contact_id: Id):
     require_staff(request.auth)
-    return _contact(contact_id)
+    return contact_or_404(contact_id)
 
 
 @router.patch("/contacts/{int:contact_id}", response={200: ContactOut, **COMMON_ERRORS})
 def contacts_update(request, contact_id: Id, payload: ContactPatchIn):
-    actor = _editor(request.auth)
-    contact = _contact(contact_id)
+    actor = contact_editor(request.auth)
+    contact = contact_or_404(contact_id)
     data = payload.dict(exclude_unset=True)
     return contact_update(
         contact=contact,
@@ -115,7 +115,7 @@ def contacts_update(request, contact_id: Id, payload: ContactPatchIn):
 )
 def identities_list(request, contact_id: Id):
     require_staff(request.auth)
-    return selectors.contact_identities(_contact(contact_id))
+    return selectors.contact_identities(contact_or_404(contact_id))
 
 
 @router.post("/contacts/{int:contact_id}/identities", response={201: IdentityOut, **COMMON_ERRORS})
@@ -123,7 +123,7 @@ def identities_add(request, contact_id: Id, payload: IdentityIn):
     """Another address of the contact: email, phone, telegram, whatsapp, …"""
     from okno.contacts.models import IdentityKind
 
-    _editor(request.auth)
+    contact_editor(request.auth)
     if payload.kind not in IdentityKind.values:
         raise ValidationFailed(_("Unknown kind of address."), field="kind")
     if not payload.value.strip():
@@ -131,7 +131,7 @@ def identities_add(request, contact_id: Id, payload: IdentityIn):
     # Another contact's address: 422 "identity_taken", its details naming that contact
     # and the merge suggestion made (as the contact card does).
     identity = contact_identity_add(
-        contact=_contact(contact_id), kind=payload.kind, value=payload.value
+        contact=contact_or_404(contact_id), kind=payload.kind, value=payload.value
     )
     return Status(201, identity)
 
@@ -141,6 +141,8 @@ def identities_add(request, contact_id: Id, payload: IdentityIn):
     response={204: None, **COMMON_ERRORS},
 )
 def identities_remove(request, contact_id: Id, identity_id: Id):
-    actor = _editor(request.auth)
-    contact_remove_identity(contact=_contact(contact_id), identity_id=identity_id, actor=actor)
+    actor = contact_editor(request.auth)
+    contact_remove_identity(
+        contact=contact_or_404(contact_id), identity_id=identity_id, actor=actor
+    )
     return HttpResponse(status=204)

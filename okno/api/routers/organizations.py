@@ -7,7 +7,7 @@ from okno.api.auth import require_staff
 from okno.api.errors import COMMON_ERRORS
 from okno.api.lookups import assignee_ref
 from okno.api.pagination import PageQuery, decode
-from okno.api.routers.contacts import _editor
+from okno.api.routers.contacts import contact_editor
 from okno.api.schemas.common import Id
 from okno.api.schemas.directory import (
     OrganizationIn,
@@ -42,7 +42,7 @@ def organizations_list(request, params: Query[PageQuery]):
 
 @router.post("/organizations", response={201: OrganizationOut, **COMMON_ERRORS})
 def organizations_create(request, payload: OrganizationIn):
-    actor = _editor(request.auth)
+    actor = contact_editor(request.auth)
     organization = organization_save(
         actor=actor,
         name=payload.name,
@@ -66,7 +66,7 @@ def organizations_get(request, organization_id: Id):
     "/organizations/{int:organization_id}", response={200: OrganizationOut, **COMMON_ERRORS}
 )
 def organizations_update(request, organization_id: Id, payload: OrganizationPatchIn):
-    actor = _editor(request.auth)
+    actor = contact_editor(request.auth)
     organization = _organization(organization_id)
     data = payload.dict(exclude_unset=True)
     return organization_save(

@@ -4,7 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from okno.api.schemas.common import Id, InSchema, Ref, UserRef
+from okno.api.schemas.common import ContactRef, Id, InSchema, Ref, UserRef
 
 
 class MeOut(Schema):
@@ -101,6 +101,27 @@ class IdentityOut(Schema):
     value: str
     verified: bool
     created_at: dt.datetime
+
+
+class MergeSuggestionOut(Schema):
+    id: int
+    contact: ContactRef
+    other: ContactRef
+    match: ContactRef | None = Field(
+        None, description="In a contact's list: the other contact of the pair; else null"
+    )
+    reason_kind: str = Field(..., description="The kind of address both have: email, phone, …")
+    reason_value: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_match(obj):
+        return getattr(obj, "match", None)
+
+
+class MergeSuggestionPage(Schema):
+    results: list[MergeSuggestionOut]
+    next_cursor: str | None
 
 
 class OrganizationOut(Schema):

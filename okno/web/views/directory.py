@@ -104,7 +104,7 @@ def _contact_page(request, contact, *, identity_form=None, merge_form=None, stat
         "contact": contact,
         "identities": identities,
         "tickets": selectors.contact_history(request.user, contact),
-        "suggestions": services.merge_suggestions_for(contact),
+        "suggestions": selectors.merge_suggestions_for(contact),
         "can_manage": can_manage_contacts(request.user),
         "identity_form": identity_form or IdentityForm(initial={"kind": IdentityKind.EMAIL}),
         "merge_form": merge_form or ContactMergeForm(),
