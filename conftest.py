@@ -13,14 +13,57 @@ def _queue_runs_tasks_inline():
     yield
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """PostgreSQL test sessions commit without waiting for the WAL to reach the disk
+    (a test database need not survive a crash), which each commit otherwise waits
+    for: migrations and transactional tests commit thousands of times."""
+    from django.conf import settings
+
+    for db in settings.DATABASES.values():
+        if db["ENGINE"] == "django.db.backends.postgresql":
+            options = db.setdefault("OPTIONS", {})
+            options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
 @pytest.fixture(autouse=True, scope="session")
-def _pools_closed_before_teardown(django_db_setup, django_db_blocker):
-    """PostgreSQL connection pools keep connections open; close them before the test
-    database is dropped, or the drop fails and the database is left behind."""
-    yield
-    from django.db import connections
+def _cheap_transactional_flush(django_db_setup, django_db_blocker):
+    """Transactional tests end by emptying the tables without rewriting the content
+    types and permissions each time (see okno/tests/flush.py)."""
+    from okno.tests.flush import FastFlush
 
     with django_db_blocker.unblock():
+        flush = FastFlush()
+    flush.install()
+    yield
+    flush.uninstall()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _connections_closed_before_teardown(django_db_setup, django_db_blocker):
+    """Close every database connection before the test database is dropped, or the
+    drop fails and the database is left behind. Threads of the tests (servers,
+    consumers, workers) each hold a connection of their own, checked out of the
+    PostgreSQL pool, which closing the pool does not close; so each connection made
+    during the session is remembered and closed here, whichever thread made it."""
+    import weakref
+
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    opened = weakref.WeakSet()
+
+    def remember(sender, connection, **kwargs):
+        opened.add(connection)
+
+    connection_created.connect(remember, weak=False, dispatch_uid="okno-tests-opened")
+    yield
+    connection_created.disconnect(dispatch_uid="okno-tests-opened")
+    with django_db_blocker.unblock():
+        for wrapper in list(opened):
+            if wrapper.connection is not None:
+                wrapper.connection.close()  # the raw connection: any thread may close it
+                wrapper.connection = None
         for connection in connections.all():
             if getattr(connection, "pool", None) is not None:
                 connection.close_pool()
