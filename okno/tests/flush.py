@@ -72,5 +72,25 @@ class FastFlush:
                 only_existing=True, include_views=False
             )
             self.tables[alias] = sorted(set(names) - set(KEPT))
-        sql = connection.ops.sql_flush(no_style(), self.tables[alias], reset_sequences=False)
+        tables = self.tables[alias]
+        if connection.vendor == "postgresql":
+            sql = _delete_filled(connection, tables)
+        else:
+            sql = connection.ops.sql_flush(no_style(), tables, reset_sequences=False)
         connection.ops.execute_sql_flush(sql)
+
+
+def _delete_filled(connection, tables: list[str]) -> list[str]:
+    """DELETE the rows of the tables that have any, in one transaction (Django's
+    foreign keys are checked at commit). TRUNCATE of all of them, which Django's flush
+    sends, makes new files for every table and index: ~170 ms per test here, where a
+    test fills a few tables. Neither resets sequences; no table has a DELETE trigger."""
+    quote = connection.ops.quote_name  # names from Django's introspection, quoted
+    probe = " UNION ALL ".join(
+        f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {quote(table)})"  # noqa: S608
+        for i, table in enumerate(tables)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(probe)
+        filled = [tables[i] for (i,) in cursor.fetchall()]
+    return [f"DELETE FROM {quote(table)}" for table in filled]  # noqa: S608
