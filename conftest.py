@@ -67,6 +67,28 @@ def _connections_closed_before_teardown(django_db_setup, django_db_blocker):
         for connection in connections.all():
             if getattr(connection, "pool", None) is not None:
                 connection.close_pool()
+            if connection.vendor == "postgresql":
+                _refuse_and_end_sessions(connection)
+
+
+def _refuse_and_end_sessions(connection):
+    """A thread a test left running (a poller, a consumer) may still connect: the test
+    database takes no more connections, and the server ends those still open, each
+    named in a warning so the test that left it can be found."""
+    import warnings
+
+    name = connection.settings_dict["NAME"]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"ALTER DATABASE {connection.ops.quote_name(name)} ALLOW_CONNECTIONS false")
+        cursor.execute(
+            "SELECT application_name, state, query, pg_terminate_backend(pid)"
+            " FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        for app, state, query, _ended in cursor.fetchall():
+            warnings.warn(
+                f"a session on {name} was still open ({app} {state}: {query})", stacklevel=1
+            )
 
 
 @pytest.fixture(autouse=True)
