@@ -9,6 +9,7 @@ reach a channels_redis subscriber. Runs in the PostgreSQL pass of the suite.
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -60,6 +61,7 @@ def processes(scaled_env, tmp_path):
             env=scaled_env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: uvicorn's workers go with it
         )
         process.log_path = log.name
         started.append((process, log))
@@ -67,7 +69,9 @@ def processes(scaled_env, tmp_path):
 
     yield start
     for process, log in started:
-        process.kill()
+        # Killing `okno web` alone would orphan its worker processes, which keep their
+        # database connections (and the PostgreSQL test database could not be dropped).
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
         log.close()
 
