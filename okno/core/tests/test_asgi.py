@@ -41,6 +41,9 @@ def _get(application, path: str, token: str) -> int:
     return asyncio.run(exchange())
 
 
+REQUESTS = 20
+
+
 @pytest.mark.django_db(transaction=True)
 def test_requests_share_long_lived_threads_and_their_connections(settings):
     from okno.asgi import application
@@ -61,15 +64,18 @@ def test_requests_share_long_lived_threads_and_their_connections(settings):
     request_started.connect(on_request, dispatch_uid="test-asgi-threads")
     connection_created.connect(on_connect, dispatch_uid="test-asgi-connects")
     try:
-        statuses = [_get(application, "/api/v1/me", key) for _ in range(12)]
+        statuses = [_get(application, "/api/v1/me", key) for _ in range(REQUESTS)]
     finally:
         request_started.disconnect(dispatch_uid="test-asgi-threads")
         connection_created.disconnect(dispatch_uid="test-asgi-connects")
 
-    assert statuses == [200] * 12
+    assert statuses == [200] * REQUESTS
     served_by = set(threads)
-    assert len(threads) == 12
-    assert len(served_by) <= min(2, settings.OKNO_WEB_THREADS), served_by
+    assert len(threads) == REQUESTS
+    # The pool's executor may wake a new thread while the last one is still marking
+    # itself idle, so how many serve varies; never more than the pool, never one each.
+    assert settings.OKNO_WEB_THREADS < REQUESTS
+    assert len(served_by) <= settings.OKNO_WEB_THREADS, served_by
     assert all(t.name.startswith("WSGI") for t in served_by)
     if connection.vendor == "sqlite":  # PostgreSQL: checked out of the pool per request
         assert len(connects) <= len(served_by), "a connection was opened per request"
