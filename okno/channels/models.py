@@ -201,6 +201,18 @@ def new_outbound_token() -> str:
     return secrets.token_hex(16)
 
 
+# What processing writes on an envelope (every channel); the bytes stay as stored.
+ENVELOPE_OUTCOME_FIELDS = [
+    "state",
+    "error",
+    "ticket",
+    "message",
+    "created_ticket",
+    "attempts",
+    "processed_at",
+]
+
+
 class OutboundMessageId(models.Model):
     """A Message-ID we put on mail we sent, so that replies find their ticket.
 

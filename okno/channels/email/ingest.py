@@ -34,6 +34,7 @@ from django.utils import timezone
 from okno.channels.email import authres, route
 from okno.channels.email.types import ParsedEmail
 from okno.channels.models import (
+    ENVELOPE_OUTCOME_FIELDS,
     EnvelopeState,
     InboundEnvelope,
     Mailbox,
@@ -272,13 +273,7 @@ def _finish(
 
 
 FINISH_FIELDS = [
-    "state",
-    "error",
-    "ticket",
-    "message",
-    "created_ticket",
-    "attempts",
-    "processed_at",
+    *ENVELOPE_OUTCOME_FIELDS,
     "subject",
     "auto_submitted",
     "auto_reason",

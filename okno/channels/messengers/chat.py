@@ -195,31 +195,30 @@ def message_payload(message, connector, visitor: str) -> dict:
 
 HISTORY_PAGE = 50  # messages a (re)loaded widget shows; older ones page in on request
 HISTORY_TICKETS = 20  # follow-up tickets of one conversation the widget looks back over
+LINKS_READ = 500  # follow-up links into the contact's chat tickets read to walk them
 
 
 def conversation_tickets(conversation) -> list[int]:
     """The conversation's tickets, newest first: its current one and the earlier ones
     it followed up (the links the conversations service makes), only while they stay
     the same contact's chat tickets, so an agent's link to another ticket shows the
-    visitor nothing new. One query per ticket, bounded."""
+    visitor nothing new. One query for the links (this runs on every poll), walked
+    here; at most HISTORY_TICKETS tickets."""
     from okno.tickets.models import LinkKind, TicketLink
 
     if conversation is None or conversation.ticket_id is None:
         return []
+    links = TicketLink.objects.filter(
+        kind=LinkKind.FOLLOW_UP,
+        target__contact_id=conversation.contact_id,
+        target__channel=conversation.connector.kind,
+    ).order_by("-target_id")
+    earlier_of: dict[int, list[int]] = {}
+    for source, target in links.values_list("source_id", "target_id")[:LINKS_READ]:
+        earlier_of.setdefault(source, []).append(target)  # newest first
     numbers = [conversation.ticket_id]
     while len(numbers) < HISTORY_TICKETS:
-        earlier = (
-            TicketLink.objects.filter(
-                source_id=numbers[-1],
-                kind=LinkKind.FOLLOW_UP,
-                target__contact_id=conversation.contact_id,
-                target__channel=conversation.connector.kind,
-            )
-            .exclude(target_id__in=numbers)
-            .order_by("-target_id")
-            .values_list("target_id", flat=True)
-            .first()
-        )
+        earlier = next((t for t in earlier_of.get(numbers[-1], ()) if t not in numbers), None)
         if earlier is None:
             break
         numbers.append(earlier)

@@ -22,7 +22,12 @@ from django.utils import timezone
 
 from okno.channels.messengers.conversations import receive_message, receive_messages
 from okno.channels.messengers.types import adapter_for
-from okno.channels.models import Connector, EnvelopeState, InboundEnvelope
+from okno.channels.models import (
+    ENVELOPE_OUTCOME_FIELDS,
+    Connector,
+    EnvelopeState,
+    InboundEnvelope,
+)
 from okno.core.events import batched_dispatch
 from okno.tickets.services import AttachmentInput
 from okno.tickets.services.lifecycle import cached_statuses
@@ -33,15 +38,7 @@ MAX_ATTEMPTS = 6
 DRAIN_BATCH = 200
 TRANSACTION_BATCH = 25
 LOST_AFTER = dt.timedelta(minutes=2)  # a received envelope no task picked up
-FINISH_FIELDS = [
-    "state",
-    "error",
-    "ticket",
-    "message",
-    "created_ticket",
-    "attempts",
-    "processed_at",
-]
+FINISH_FIELDS = ENVELOPE_OUTCOME_FIELDS
 
 
 def envelope_key(connector: Connector, key: str) -> str:
