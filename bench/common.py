@@ -7,6 +7,7 @@ running them one after another never drops another script's database.
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("OKNO_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_HOST = PG_ADMIN_URL.rsplit("/", 1)[0]
+# Written into a kept data directory once its data is generated (see run_in_sandbox).
+KEPT_CONTEXT = "bench-context.json"
 
 
 def emit(record: dict) -> None:
@@ -81,23 +84,40 @@ def child_env(data_dir: Path | str, **extra: str) -> dict:
 
 
 def run_in_sandbox(
-    command: list[str], *, name: str, db: str, pg_db: str, extra_env: dict | None = None
+    command: list[str],
+    *,
+    name: str,
+    db: str,
+    pg_db: str,
+    extra_env: dict | None = None,
+    keep: str | None = None,
 ) -> int:
     """Run `command` with a temporary OKNO_DATA_DIR and, when db is PostgreSQL
-    ("postgres"/"postgresql"/"pg"), a fresh database `pg_db` dropped afterwards."""
-    data_dir = Path(tempfile.mkdtemp(prefix=f"okno-bench-{name}-{db}-"))
-    env = child_env(data_dir, **(extra_env or {}))
+    ("postgres"/"postgresql"/"pg"), a fresh database `pg_db` dropped afterwards.
+
+    With `keep` (a name), the data directory and database are named after it and left
+    in place, so a later run with the same name reuses the generated data: for
+    iterating on one measurement at 100k without generating 100k tickets each time."""
     postgres = db in ("postgres", "postgresql", "pg")
+    if keep:
+        data_dir = Path(tempfile.gettempdir()) / f"okno-bench-keep-{keep}-{db}"
+        data_dir.mkdir(exist_ok=True)
+        pg_db = f"okno_keep_{re.sub(r'[^a-z0-9_]', '_', keep.lower())}"
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix=f"okno-bench-{name}-{db}-"))
+    env = child_env(data_dir, **(extra_env or {}))
+    fresh = not (data_dir / KEPT_CONTEXT).exists()
     try:
         if postgres:
-            if not pg_recreate(pg_db):
+            if fresh and not pg_recreate(pg_db):
                 return 1
             env["DATABASE_URL"] = pg_url(pg_db)
         return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if postgres:
-            pg_drop(pg_db)
+        if not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+            if postgres:
+                pg_drop(pg_db)
 
 
 def django_setup_and_migrate() -> None:

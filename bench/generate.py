@@ -8,6 +8,7 @@ text, not per row), which gives the same index the services would write.
 """
 
 import datetime as dt
+import json
 import random
 
 from django.core.management.color import no_style
@@ -255,3 +256,16 @@ def generate(tickets: int, *, seed: int = 7, log=print) -> dict:
         "token": key,
         "rare": rare_tickets,
     }
+
+
+def save_context(ctx: dict, path) -> None:
+    """Write what the measurements need of a generated data set, by primary key."""
+    data = {**ctx, "agent": ctx["agent"].pk, "admin": ctx["admin"].pk}
+    path.write_text(json.dumps(data, ensure_ascii=False))
+
+
+def load_context(path) -> dict:
+    data = json.loads(path.read_text())
+    data["agent"] = User.objects.get(pk=data["agent"])
+    data["admin"] = User.objects.get(pk=data["admin"])
+    return data

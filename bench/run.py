@@ -5,6 +5,8 @@
     python bench/run.py --smoke    1k tickets, 3 runs (does every measurement start)
     python bench/run.py --db sqlite --tickets 20000
     python bench/run.py --quick --db sqlite --only api_create
+    python bench/run.py --db postgres --tickets 100000 --keep pg100k --only ticket_list
+        (generates once, then reuses the data: see run_in_sandbox)
 
 Each (database, size) runs in a child process with its own data directory
 (OKNO_DATA_DIR in a temporary folder) and, on PostgreSQL, its own database
@@ -12,12 +14,14 @@ Each (database, size) runs in a child process with its own data directory
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
+    KEPT_CONTEXT,
     PG_ADMIN_URL,
     ROOT,
     django_setup_and_migrate,
@@ -38,21 +42,28 @@ def child(db: str, tickets: int, runs: int, only: list[str] | None = None) -> No
     from django.conf import settings
     from django.db import connection
 
-    from bench.generate import generate
+    from bench.generate import generate, load_context, save_context
     from bench.measure import MEASUREMENTS
 
     log(f"  DEBUG={settings.DEBUG} queries logged so far: {len(connection.queries_log)}")
-    began = time.perf_counter()
-    ctx = generate(tickets, log=log)
-    emit(
-        {
-            "bench": "generate",
-            "db": db,
-            "tickets": tickets,
-            "messages": ctx["messages"],
-            "seconds": round(time.perf_counter() - began, 1),
-        }
-    )
+    kept = Path(settings.DATA_DIR) / KEPT_CONTEXT
+    if kept.exists():
+        ctx = load_context(kept)
+        log(f"  reusing the data kept in {kept.parent}")
+    else:
+        began = time.perf_counter()
+        ctx = generate(tickets, log=log)
+        emit(
+            {
+                "bench": "generate",
+                "db": db,
+                "tickets": tickets,
+                "messages": ctx["messages"],
+                "seconds": round(time.perf_counter() - began, 1),
+            }
+        )
+        if os.environ.get("OKNO_BENCH_KEEP"):
+            save_context(ctx, kept)
     ctx["runs"] = runs
     for name, measure in MEASUREMENTS:
         if only and name not in only:
@@ -74,13 +85,24 @@ def child(db: str, tickets: int, runs: int, only: list[str] | None = None) -> No
 # --- parent: orchestration ---------------------------------------------------------
 
 
-def run_child(db: str, tickets: int, runs: int, only: list[str] | None = None) -> int:
+def run_child(
+    db: str, tickets: int, runs: int, only: list[str] | None = None, keep: str | None = None
+) -> int:
     log(f"== {db}, {tickets} tickets")
     command = [sys.executable, __file__, "--child", "--db", db]
     command += ["--tickets", str(tickets), "--runs", str(runs)]
     for name in only or []:
         command += ["--only", name]
-    return run_in_sandbox(command, name="core", db=db, pg_db=PG_DB)
+    if keep:
+        keep = f"{keep}-{tickets}"
+    return run_in_sandbox(
+        command,
+        name="core",
+        db=db,
+        pg_db=PG_DB,
+        keep=keep,
+        extra_env={"OKNO_BENCH_KEEP": "1"} if keep else None,
+    )
 
 
 def main() -> int:
@@ -92,6 +114,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement")
     parser.add_argument(
         "--only", action="append", help="run only this measurement (repeatable): ticket_list, ..."
+    )
+    parser.add_argument(
+        "--keep", metavar="NAME", help="keep the generated data under NAME and reuse it next time"
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -110,7 +135,7 @@ def main() -> int:
     failed = 0
     for db in databases:
         for tickets in sizes:
-            failed += run_child(db, tickets, args.runs, args.only) != 0
+            failed += run_child(db, tickets, args.runs, args.only, args.keep) != 0
     return 1 if failed else 0
 
 
