@@ -38,6 +38,7 @@ from okno.automation.models import AutomationLog, RuleKind
 from okno.automation.ruleset import RuleSet
 from okno.core.actors import rule_actor
 from okno.core.events import dispatch_after_commit
+from okno.tickets.catalog import fill_related
 from okno.tickets.models import Message, Ticket, TicketEvent
 from okno.tickets.services import TicketChanges, ticket_update
 from okno.tickets.services.events import record_event
@@ -66,16 +67,18 @@ RELATED = ("status", "category", "group", "assignee", "contact", "organization")
 
 
 def load_ticket(number: int, *, lock: bool = False) -> Ticket | None:
-    # The status and the requester only (most conditions read those); the others
-    # load when a condition asks, and only if set. No ORDER BY either (.first()
-    # would add the model's): PostgreSQL plans a sorted seven-table join in
-    # milliseconds, more than the lookup itself. `lock` locks the ticket row only.
-    rows = Ticket.objects.select_related("status", "contact").filter(
-        number=number, is_deleted=False
-    )
+    # With the requester (contact conditions are common); the status, group,
+    # category and assignee come from the per-process catalog (fill_related), the
+    # organization when a condition asks. No ORDER BY either (.first() would add the
+    # model's): PostgreSQL plans a sorted seven-table join in milliseconds, more than
+    # the lookup itself. `lock` locks the ticket row only.
+    rows = Ticket.objects.select_related("contact").filter(number=number, is_deleted=False)
     if lock:
         rows = rows.select_for_update(of=("self",))
-    return next(iter(rows), None)
+    ticket = next(iter(rows), None)
+    if ticket is not None:
+        fill_related([ticket])
+    return ticket
 
 
 class EventSubject(Subject):

@@ -142,6 +142,7 @@ def handle_ticket_events(events) -> None:
     tickets = (
         Ticket.objects.select_related("group", "assignee")
         .filter(number__in=wanted, is_deleted=False)
+        .order_by()  # a dict: the default order costs compiling only
         .in_bulk(field_name="number")
     )
     token = _members.set({})

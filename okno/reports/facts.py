@@ -22,7 +22,8 @@ from okno.reports.models_stats import DailyStats, TicketFact
 from okno.sla.calendar import between
 from okno.sla.models import BusinessCalendar, SlaState, TicketSla
 from okno.sla.policies import calendar_spec
-from okno.tickets.models import DONE_CATEGORIES, Status, StatusCategory, Ticket, TicketEvent
+from okno.tickets.catalog import catalog
+from okno.tickets.models import DONE_CATEGORIES, StatusCategory, Ticket, TicketEvent
 
 STATUS_MINUTES = {
     StatusCategory.NEW: "minutes_new",
@@ -37,8 +38,10 @@ def _minutes(a: dt.datetime, b: dt.datetime) -> int:
 
 
 def status_categories() -> dict[str, str]:
-    """Status name -> category: status_changed events carry names."""
-    return dict(Status.objects.values_list("name", "category"))
+    """Status name -> category: status_changed events carry names. From the
+    per-process catalog (versioned: a changed status reloads it), not a query per
+    batch of events."""
+    return {s.name: s.category for s in catalog("statuses")["statuses"]}
 
 
 def ticket_spec(ticket: Ticket, default_calendar):
@@ -135,9 +138,14 @@ def compute_fact(ticket: Ticket, events, categories: dict, spec_of, now=None) ->
 
 def _sla_counts(ticket_ids) -> dict[int, Counter]:
     counts: dict[int, Counter] = {}
-    rows = TicketSla.objects.filter(
-        ticket_id__in=ticket_ids, state__in=[SlaState.ACHIEVED, SlaState.BREACHED]
-    ).values_list("ticket_id", "state")
+    # No ORDER BY: TicketSla's default one sorts by its ticket's, a join for nothing.
+    rows = (
+        TicketSla.objects.filter(
+            ticket_id__in=ticket_ids, state__in=[SlaState.ACHIEVED, SlaState.BREACHED]
+        )
+        .order_by()
+        .values_list("ticket_id", "state")
+    )
     for ticket_id, state in rows:
         counts.setdefault(ticket_id, Counter())[state] += 1
     return counts
@@ -193,11 +201,14 @@ def _refresh_facts(ticket_ids) -> None:
     default_calendar = cache(BusinessCalendar.objects.order_by("pk").first)
     sla = _sla_counts(ticket_ids)
     # Only the events compute_fact reads: a long chat's customer messages stay unloaded.
+    # Unordered (sorted below); the default orders would cost their compiling only.
     counted = TicketEvent.objects.filter(
         Q(kind__in=("created", "status_changed")) | Q(kind="message", data__author_kind="agent")
-    )
-    tickets = Ticket.objects.filter(number__in=ticket_ids).prefetch_related(
-        Prefetch("events", queryset=counted)
+    ).order_by()
+    tickets = (
+        Ticket.objects.filter(number__in=ticket_ids)
+        .order_by()
+        .prefetch_related(Prefetch("events", queryset=counted))
     )
     # Read on first need, for the whole batch at once.
     specs = cache(partial(ticket_specs, list(ticket_ids), default_calendar))

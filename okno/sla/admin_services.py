@@ -23,6 +23,7 @@ from okno.sla.models import (
     SlaPolicy,
     SlaTarget,
 )
+from okno.tickets.catalog import catalog_changed
 from okno.tickets.models import Channel, Priority
 
 CONDITION_KEYS = {"priority", "category", "group", "organization", "channel", "tags"}
@@ -63,6 +64,10 @@ def parse_intervals_text(text: str, *, field: str = "hours") -> list[list[str]]:
 
 
 def _schedule_recompute() -> None:
+    # The loaded rules go first (before the recompute reads them): some writes here
+    # (bulk_create, update) send no signal to the catalog.
+    catalog_changed()
+
     def enqueue():
         from okno.sla.tasks import recompute_open_clocks
 

@@ -6,3 +6,8 @@ class SlaConfig(AppConfig):
     name = "okno.sla"
     label = "sla"
     verbose_name = _("SLA")
+
+    def ready(self):
+        from okno.sla.policies import connect_signals
+
+        connect_signals()

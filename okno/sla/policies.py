@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from okno.sla.calendar import CalendarSpec
 from okno.sla.holidays_source import build_spec, years_around
-from okno.sla.models import BusinessCalendar, SlaPolicy
+from okno.sla.models import BusinessCalendar, CalendarDate, SlaPolicy, SlaTarget
 
 CALENDAR_TIME = CalendarSpec(is_24x7=True)
 
@@ -130,7 +130,24 @@ def calendar_spec(calendar: BusinessCalendar | None, today: dt.date | None = Non
 
 
 def load_rules() -> list[Rule]:
-    """Active policies in match order (first match wins)."""
+    """Active policies in match order (first match wins), from the per-process
+    catalog: read once per change of a policy, target or calendar (see
+    `connect_signals`), not on every batch of events. Read only."""
+    from okno.tickets.catalog import catalog
+
+    return catalog(RULES)[RULES]
+
+
+RULES = "sla_rules"
+
+
+def connect_signals() -> None:
+    from okno.tickets.catalog import register
+
+    register(RULES, _read_rules, [SlaPolicy, SlaTarget, BusinessCalendar, CalendarDate])
+
+
+def _read_rules() -> list[Rule]:
     policies = (
         SlaPolicy.objects.filter(active=True)
         .select_related("calendar")

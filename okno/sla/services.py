@@ -252,8 +252,9 @@ def sla_process_events(
     rules = load_rules() if rules is None else rules
     numbers = sorted(events_by_ticket)
     if not rules:
+        # No ORDER BY: TicketSla's default one sorts by its ticket's, a join for nothing.
         open_clocks = TicketSla.objects.filter(ticket_id__in=numbers, state__in=OPEN_STATES)
-        numbers = sorted(set(open_clocks.values_list("ticket_id", flat=True)))
+        numbers = sorted(set(open_clocks.order_by().values_list("ticket_id", flat=True)))
     for start in range(0, len(numbers), PROCESS_CHUNK):
         chunk = numbers[start : start + PROCESS_CHUNK]
         try:

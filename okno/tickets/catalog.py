@@ -16,6 +16,7 @@ the rolled-back row) until the next change.
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -26,6 +27,8 @@ MAX_AGE = 30.0  # seconds
 
 _lock = threading.Lock()
 _loaded: dict[str, tuple[str, float, list]] = {}
+# Lists of other apps (`register`): name -> loader.
+_registered: dict[str, Callable[[], object]] = {}
 
 
 def _loaders() -> dict:
@@ -76,7 +79,7 @@ def catalog(*names: str) -> dict[str, list]:
             else:
                 missing.append(name)
     if missing:
-        loaders = _loaders()
+        loaders = {**_loaders(), **_registered}
         for name in missing:
             found[name] = loaders[name]()
         with _lock:
@@ -129,6 +132,18 @@ def _forget_group_ids(*, instance, **_kwargs) -> None:
     """A user object's memoized group ids (permissions.agent_group_ids) go when its
     memberships change through it."""
     instance.__dict__.pop("_okno_group_ids", None)
+
+
+def register(name: str, loader: Callable[[], object], models) -> None:
+    """Keep another app's list (what `loader` returns, read only) in the catalog,
+    reloaded like the others when a row of one of `models` is saved or deleted. A
+    write the signals do not see (a queryset `update()`, a `bulk_create`) must call
+    `catalog_changed()` itself."""
+    _registered[name] = loader
+    for model in models:
+        uid = f"catalog-{name}-{model._meta.label}"
+        post_save.connect(catalog_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(catalog_changed, sender=model, dispatch_uid=f"{uid}-del")
 
 
 def connect_signals() -> None:

@@ -6,3 +6,8 @@ class WebhooksConfig(AppConfig):
     name = "okno.webhooks"
     label = "webhooks"
     verbose_name = _("Webhooks")
+
+    def ready(self):
+        from okno.webhooks.delivery import connect_signals
+
+        connect_signals()

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from okno.tickets.catalog import catalog, catalog_changed, register
 from okno.webhooks import client, payloads
 from okno.webhooks.events import TEST_EVENT, outgoing_for
 from okno.webhooks.models import Delivery, DeliveryState, Subscription
@@ -75,6 +76,16 @@ def _active():
     return Subscription.objects.filter(active=True, disabled_at__isnull=True)
 
 
+# The active subscriptions, kept in the per-process catalog for `deliver_events`
+# (every batch of events asks): reloaded when one is saved or deleted, or disabled
+# here. Read only; their failure counters there are not kept current (not read).
+SUBSCRIPTIONS = "webhook_subscriptions"
+
+
+def connect_signals() -> None:
+    register(SUBSCRIPTIONS, lambda: list(_active()), [Subscription])
+
+
 def enqueue_event(subscription, event_name: str, ticket, payload_extra=None) -> list[Delivery]:
     """Send `event_name` about `ticket` to one subscription (a trigger's choice, sent
     even if it did not list the event) or, given None, to every active subscription
@@ -105,7 +116,7 @@ def deliver_events(events) -> list[Delivery]:
     """Deliveries for committed TicketEvent rows to every subscription that wants them."""
     from okno.tickets.models import Message
 
-    subscriptions = list(_active())
+    subscriptions = catalog(SUBSCRIPTIONS)[SUBSCRIPTIONS]
     if not subscriptions:
         return []
     wanted = {name for s in subscriptions for name in s.events}
@@ -310,6 +321,7 @@ def _disable(sub: Subscription, reason: str) -> None:
     Subscription.objects.filter(pk=sub.pk, disabled_at__isnull=True).update(
         disabled_at=timezone.now(), disabled_reason=str(reason)[:300]
     )
+    catalog_changed()  # an update(): no signal tells the catalog
     log.warning("webhook %s disabled: %s", sub.pk, reason)
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from okno.core.errors import ValidationFailed
+from okno.tickets.catalog import catalog_changed
 from okno.webhooks import ssrf
 from okno.webhooks.delivery import (  # noqa: F401 - the public sending API
     deliver_events,
@@ -144,6 +145,7 @@ def subscription_rotate_secret(*, actor, subscription: Subscription) -> str:
     """A new secret signs every request from now on (retries included)."""
     secret = new_secret()
     Subscription.objects.filter(pk=subscription.pk).update(secret=secret, updated_at=timezone.now())
+    catalog_changed()  # an update(): no signal tells the catalog of subscriptions
     subscription.secret = secret
     return secret
 

@@ -64,3 +64,29 @@ def test_policies_are_ordered_and_targets_validated(db):
         svc.policy_save(actor=None, policy=first, targets=[{"priority": 9, "metric": "x"}])
     with pytest.raises(ValidationFailed):
         svc.policy_save(actor=None, policy=first, conditions={"channel": ["pigeon"]})
+
+
+def test_loaded_policies_follow_every_change(db, django_assert_num_queries):
+    """The active policies are kept per process (no query per batch of events), and
+    every change through the services shows on the next load, also those the
+    catalog's signals do not see (a reorder's update, the targets' bulk insert)."""
+    from okno.sla.policies import load_rules
+
+    target = {"priority": 2, "metric": "first_response", "minutes": 60}
+    first = svc.policy_create(name="First", targets=[target])
+    second = svc.policy_create(name="Second", targets=[target])
+    assert [r.policy.name for r in load_rules()] == ["First", "Second"]
+    with django_assert_num_queries(0):
+        load_rules()
+    svc.policy_reorder(ids=[second.pk, first.pk])
+    assert [r.policy.name for r in load_rules()] == ["Second", "First"]
+    svc.policy_update(policy=first, targets=[{**target, "minutes": 30}])
+    (rule,) = [r for r in load_rules() if r.policy.pk == first.pk]
+    assert rule.targets == {(2, "first_response"): (30, True)}
+    calendar = svc.calendar_create(name="Office")
+    svc.policy_update(policy=second, calendar=calendar)
+    svc.calendar_date_set(calendar=calendar, date=dt.date(2025, 1, 6), kind="holiday")
+    (rule,) = [r for r in load_rules() if r.policy.pk == second.pk]
+    assert rule.spec.intervals_of(dt.date(2025, 1, 6)) == ()
+    svc.policy_delete(policy=second)
+    assert [r.policy.name for r in load_rules()] == ["First"]

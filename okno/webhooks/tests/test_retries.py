@@ -129,3 +129,25 @@ def test_a_dead_port_is_a_retryable_network_error(world, subscribe):
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.PENDING and delivery.status_code is None
     assert delivery.error and delivery.next_retry_at is not None
+
+
+def test_a_disabled_subscription_gets_no_more_events(
+    world, receiver, subscribe, django_assert_num_queries
+):
+    """The active subscriptions are kept per process (no query per batch of events
+    with a warm catalog); disabling one (an update, no signal) reaches them at once."""
+    from okno.tickets.models import TicketEvent
+    from okno.webhooks.delivery import deliver_events
+
+    sub, _secret = subscribe()
+    created = list(TicketEvent.objects.filter(ticket=world.ticket_a, kind="created"))
+    assert deliver_events([]) == []  # loads the catalog
+    with django_assert_num_queries(0):
+        deliver_events([])
+    receiver.answer(410, b"gone")
+    (delivery,) = deliver_events(created)
+    deliver(delivery.pk)
+    sub.refresh_from_db()
+    assert sub.disabled_at is not None
+    later = list(TicketEvent.objects.filter(ticket=world.ticket_b, kind="created"))
+    assert later and deliver_events(later) == []
