@@ -313,9 +313,27 @@ def compile_conditions(conditions: list[dict], mode: str = "all") -> Callable[[S
     tests = [compile_condition(c) for c in conditions]
     if not tests:
         return lambda s: True
+    if len(tests) == 1:
+        return tests[0]
+    # Plain loops: all()/any() over a generator cost a frame per test, and every new
+    # ticket runs every trigger's conditions.
     if mode == "all":
-        return lambda s: all(test(s) for test in tests)
-    return lambda s: any(test(s) for test in tests)
+
+        def every(s):
+            for test in tests:  # noqa: SIM110 - see above
+                if not test(s):
+                    return False
+            return True
+
+        return every
+
+    def some(s):
+        for test in tests:  # noqa: SIM110 - see above
+            if test(s):
+                return True
+        return False
+
+    return some
 
 
 def matches(subject: Subject, conditions: list[dict], mode: str = "all") -> bool:

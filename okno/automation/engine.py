@@ -72,7 +72,9 @@ def load_ticket(number: int, *, lock: bool = False) -> Ticket | None:
     # organization when a condition asks. No ORDER BY either (.first() would add the
     # model's): PostgreSQL plans a sorted seven-table join in milliseconds, more than
     # the lookup itself. `lock` locks the ticket row only.
-    rows = Ticket.objects.select_related("contact").filter(number=number, is_deleted=False)
+    rows = (
+        Ticket.objects.select_related("contact").filter(number=number, is_deleted=False).order_by()
+    )
     if lock:
         rows = rows.select_for_update(of=("self",))
     ticket = next(iter(rows), None)

@@ -2,19 +2,23 @@
 
 Reading 200 rules' JSON and building their conditions costs more than checking them
 against a ticket, so each process keeps a compiled `RuleSet` and rebuilds it only
-when the token of the `RulesVersion` row differs from the one it was built at: one
-primary-key read per batch of events. The services that change triggers or
-greetings call `rules_changed()` in their transaction, which writes a new random
-token (a counter could return to a value a process has seen when a transaction
-rolls back; a random token cannot).
+when the token of the `RulesVersion` row differs from the one it was built at. The
+services that change triggers or greetings call `rules_changed()` in their
+transaction, which writes a new random token (a counter could return to a value a
+process has seen when a transaction rolls back; a random token cannot) and moves the
+version of the per-process catalog (okno.tickets.catalog). The token is read again
+only when that version moved or the catalog's MAX_AGE passed: a batch of events
+then costs no query here.
 """
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from okno.automation.conditions import Subject, compile_conditions
 from okno.automation.models import AutoGreeting, RulesVersion, Trigger
+from okno.tickets import catalog
 
 VERSION_PK = 1
 
@@ -22,6 +26,7 @@ VERSION_PK = 1
 def rules_changed() -> None:
     """Call in the transaction that changes a trigger or a greeting."""
     RulesVersion.objects.update_or_create(pk=VERSION_PK, defaults={"token": uuid.uuid4().hex})
+    catalog.catalog_changed()  # now, and again after commit
 
 
 def _failing(exc: Exception) -> Callable[[Subject], bool]:
@@ -67,18 +72,29 @@ def build() -> RuleSet:
     )
 
 
-_current: tuple[str | None, RuleSet] | None = None
+@dataclass(frozen=True)
+class _Built:
+    token: str | None  # of the RulesVersion row
+    version: str  # of the catalog when the token was last read
+    checked: float  # time.monotonic() then
+    ruleset: RuleSet
+
+
+_current: _Built | None = None
 
 
 def current() -> RuleSet:
-    """The compiled rule set as of the stored token (read first, so a change that
-    commits meanwhile is seen at the next call)."""
+    """The compiled rule set as of the stored token. The catalog's version is read
+    first and the token next, so a change that commits meanwhile is seen at the next
+    call."""
     global _current
+    version, now = catalog.current_version(), time.monotonic()
+    cached = _current
+    if cached and cached.version == version and now - cached.checked < catalog.MAX_AGE:
+        return cached.ruleset
     rows = RulesVersion.objects.filter(pk=VERSION_PK).values_list("token", flat=True)
     token = next(iter(rows), None)
-    cached = _current
-    if cached is not None and cached[0] == token:
-        return cached[1]
-    ruleset = build()
-    _current = (token, ruleset)  # a thread that races here only causes one more build
+    ruleset = cached.ruleset if cached and cached.token == token else build()
+    # A thread that races here only causes one more read or build.
+    _current = _Built(token=token, version=version, checked=now, ruleset=ruleset)
     return ruleset

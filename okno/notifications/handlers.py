@@ -14,6 +14,7 @@ from okno.accounts.models import Role, User
 from okno.notifications.mentions import parse_mentions
 from okno.notifications.models import Kind
 from okno.notifications.services import notify
+from okno.tickets.catalog import fill_related
 from okno.tickets.models import ActorKind, AuthorKind, Message, Ticket
 from okno.tickets.permissions import can
 
@@ -139,12 +140,13 @@ def handle_ticket_events(events) -> None:
         return
     # Loaded afresh, not the events' tickets: earlier handlers (auto-assignment,
     # rules) may have changed them. One query for the whole batch.
+    # The group and assignee from the per-process catalog (fill_related), not joined.
     tickets = (
-        Ticket.objects.select_related("group", "assignee")
-        .filter(number__in=wanted, is_deleted=False)
+        Ticket.objects.filter(number__in=wanted, is_deleted=False)
         .order_by()  # a dict: the default order costs compiling only
         .in_bulk(field_name="number")
     )
+    fill_related(tickets.values())
     token = _members.set({})
     try:
         _notify_tickets(wanted, tickets, by_ticket)

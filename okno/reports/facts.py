@@ -15,7 +15,7 @@ from collections import Counter
 from functools import cache, partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from okno.reports.models_stats import DailyStats, TicketFact
@@ -201,15 +201,13 @@ def _refresh_facts(ticket_ids) -> None:
     default_calendar = cache(BusinessCalendar.objects.order_by("pk").first)
     sla = _sla_counts(ticket_ids)
     # Only the events compute_fact reads: a long chat's customer messages stay unloaded.
-    # Unordered (sorted below); the default orders would cost their compiling only.
+    # Unordered (sorted below): the default orders would cost their compiling only.
+    # Read in the lock's transaction below (lazy querysets), with the tickets.
     counted = TicketEvent.objects.filter(
-        Q(kind__in=("created", "status_changed")) | Q(kind="message", data__author_kind="agent")
+        Q(kind__in=("created", "status_changed")) | Q(kind="message", data__author_kind="agent"),
+        ticket_id__in=ticket_ids,
     ).order_by()
-    tickets = (
-        Ticket.objects.filter(number__in=ticket_ids)
-        .order_by()
-        .prefetch_related(Prefetch("events", queryset=counted))
-    )
+    tickets = Ticket.objects.filter(number__in=ticket_ids).order_by()
     # Read on first need, for the whole batch at once.
     specs = cache(partial(ticket_specs, list(ticket_ids), default_calendar))
     with transaction.atomic():
@@ -221,12 +219,17 @@ def _refresh_facts(ticket_ids) -> None:
         }
         deltas: Counter = Counter()
         fresh, changed, gone = [], [], []
+        tickets = list(tickets)
+        by_ticket: dict[int, list] = {}
+        for event in counted:
+            by_ticket.setdefault(event.ticket_id, []).append(event)
         for ticket in tickets:
             old = olds.get(ticket.number)
             if ticket.is_deleted or ticket.merged_into_id:
                 new = None
             else:
-                events = sorted(ticket.events.all(), key=lambda e: (e.created_at, e.pk))
+                events = by_ticket.get(ticket.number, [])
+                events.sort(key=lambda e: (e.created_at, e.pk))
                 new = compute_fact(
                     ticket, events, categories, lambda number=ticket.number: specs()[number]
                 )

@@ -48,6 +48,20 @@ def test_rule_set_is_rebuilt_after_a_save_and_a_delete(world, make_trigger):
     assert ruleset.current().triggers == []
 
 
+def test_a_warm_rule_set_costs_no_query_and_other_changes_do_not_rebuild_it(
+    world, make_trigger, django_assert_num_queries
+):
+    make_trigger(name="Tag", actions=[{"type": "add_tags", "params": {"tags": ["a"]}}])
+    first = ruleset.current()
+    with django_assert_num_queries(0):
+        assert ruleset.current() is first
+    world.group_a.save()  # the catalog moves: the token is read again, the same
+    with django_assert_num_queries(1):
+        assert ruleset.current() is first
+    ruleset.rules_changed()
+    assert ruleset.current() is not first
+
+
 def test_queries_do_not_grow_with_the_number_of_rules(world, make_trigger):
     def queries_for_a_new_ticket():
         ticket = quiet_ticket(world)

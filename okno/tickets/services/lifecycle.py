@@ -143,7 +143,7 @@ def clean_tag_names(names: Iterable[str]) -> list[str]:
 
 def tags_by_name(names: Iterable[str]) -> list[Tag]:
     clean = clean_tag_names(names)
-    existing = {t.name: t for t in Tag.objects.filter(name__in=clean)}
+    existing = {t.name: t for t in Tag.objects.filter(name__in=clean).order_by()}
     for name in clean:
         if name not in existing:
             existing[name], _created = Tag.objects.get_or_create(name=name)
@@ -572,7 +572,7 @@ class TicketChanges:
     def tags(self) -> list[str]:
         """The ticket's tag names with the staged steps applied."""
         if self._stored_tags is None:
-            self._stored_tags = dict(self.ticket.tags.values_list("name", "id"))
+            self._stored_tags = dict(self.ticket.tags.order_by().values_list("name", "id"))
             self._tags = sorted(self._stored_tags)
         return list(self._tags)
 
