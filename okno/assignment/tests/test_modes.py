@@ -135,3 +135,24 @@ def test_an_assigned_ticket_is_not_reassigned(world):
     assert assign_ticket_automatically(ticket) is None
     assert not TicketEvent.objects.filter(ticket_id=ticket.number, field="assignee").exists()
     assert GroupAssignment.objects.get(group=world.group_a).last_assignee is None
+
+
+def test_a_ticket_created_without_a_group_costs_no_query_until_it_gets_one(
+    world, django_assert_num_queries
+):
+    """The worker reads events with their tickets: one created groupless is skipped
+    without a query; the "group" change that gives it one assigns it."""
+    from okno.assignment.handlers import handle_ticket_events
+
+    set_mode(world.group_a, Mode.ROUND_ROBIN)
+    ticket = new_ticket(world, group=None)
+    events = list(
+        TicketEvent.objects.filter(ticket_id=ticket.number).select_related("ticket").order_by("id")
+    )
+    with django_assert_num_queries(0):
+        handle_ticket_events(events)
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    update(ticket, world.agent_b, group=world.group_a)
+    ticket.refresh_from_db()
+    assert ticket.assignee in (world.agent_a, world.agent_a2)
