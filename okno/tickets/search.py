@@ -17,17 +17,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from okno.core.text import lemmas
+from okno.tickets.fulltext import match_text
 from okno.tickets.models import Priority, StatusCategory, Ticket, TicketSearchText
 
 MAX_INDEXED_CHARS = 200_000
-# SQLite's choice of plan for a word (see _fts_is_common).
-PAGE_STEPS = 200
-COMMON_MATCHES_CAP = 20_000
 
 # Inside `indexing_deferred()`: the numbers of the tickets left for a worker to index.
 _deferred: ContextVar[set[int] | None] = ContextVar("okno_search_deferred", default=None)
@@ -126,57 +123,6 @@ def index_append_many(texts: list[tuple[int, str]]) -> None:
         TicketSearchText.objects.bulk_update(changed, ["lemmas"])
     if fresh:
         TicketSearchText.objects.bulk_create(fresh)
-
-
-def match_text(queryset: QuerySet, text: str) -> QuerySet:
-    """Tickets whose index holds every word of `text` (in any of its forms)."""
-    terms = [t for t in dict.fromkeys(lemmas(text)) if t]
-    if not terms:
-        return queryset
-    if connection.vendor == "postgresql":
-        # The stored `document` (migration 0004) and its statistics let the planner
-        # pick: a common word walks the tickets in the list's order and checks each
-        # one's vector, stopping at a page; a rare one reads the GIN index first.
-        return queryset.extra(
-            where=[
-                "tickets_ticket.number IN (SELECT ticket_id FROM tickets_ticketsearchtext "
-                "WHERE document @@ plainto_tsquery('simple', %s))"
-            ],
-            params=[" ".join(terms)],
-        )
-    fts_query = " ".join('"' + t.replace('"', "") + '"' for t in terms)
-    # SQLite reads the matches of `IN (SELECT rowid ...)` into a set first, then
-    # either fetches each matching ticket by number and sorts them all (right for a
-    # rare word), or, with the unary `+` that hides the primary key from the planner,
-    # walks the tickets in the list's order (or a view's index) and keeps those in
-    # the set, stopping at a page or a count's cap (right for a common word, where
-    # fetching and sorting every match was most of a search's time).
-    column = "+tickets_ticket.number" if _fts_is_common(fts_query) else "tickets_ticket.number"
-    return queryset.extra(
-        where=[f"{column} IN (SELECT rowid FROM tickets_ticket_fts WHERE tickets_ticket_fts MATCH %s)"],
-        params=[fts_query],
-    )
-
-
-def _fts_is_common(fts_query: str) -> bool:
-    """Whether a word matches so many of the tickets (SQLite) that walking the tickets
-    in order finds a page sooner than fetching and sorting every match.
-
-    Fetching costs about one step per match; walking, about PAGE_STEPS / (share of
-    the tickets that match) steps, PAGE_STEPS standing for a page of 50 among the
-    quarter of the tickets an agent typically sees. They cross at
-    matches = sqrt(PAGE_STEPS * tickets): ~4,500 matches at 100k tickets. Counting the
-    matches up to COMMON_MATCHES_CAP reads only that much of the index (< 1 ms).
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT COUNT(*) FROM (SELECT rowid FROM tickets_ticket_fts"
-            " WHERE tickets_ticket_fts MATCH %s LIMIT %s)),"
-            " (SELECT MAX(ticket_id) FROM tickets_ticketsearchtext)",
-            [fts_query, COMMON_MATCHES_CAP],
-        )
-        matches, tickets = cursor.fetchone()
-    return matches * matches >= PAGE_STEPS * (tickets or 0) or matches >= COMMON_MATCHES_CAP
 
 
 @dataclass
