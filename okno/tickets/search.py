@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from okno.core.text import lemmas
+from okno.tickets.fulltext import match_text
 from okno.tickets.models import Priority, StatusCategory, Ticket, TicketSearchText
 
 MAX_INDEXED_CHARS = 200_000
@@ -123,28 +123,6 @@ def index_append_many(texts: list[tuple[int, str]]) -> None:
         TicketSearchText.objects.bulk_update(changed, ["lemmas"])
     if fresh:
         TicketSearchText.objects.bulk_create(fresh)
-
-
-def match_text(queryset: QuerySet, text: str) -> QuerySet:
-    """Tickets whose index holds every word of `text` (in any of its forms)."""
-    terms = [t for t in dict.fromkeys(lemmas(text)) if t]
-    if not terms:
-        return queryset
-    if connection.vendor == "postgresql":
-        return queryset.extra(
-            where=[
-                "tickets_ticket.number IN (SELECT ticket_id FROM tickets_ticketsearchtext "
-                "WHERE to_tsvector('simple', lemmas) @@ plainto_tsquery('simple', %s))"
-            ],
-            params=[" ".join(terms)],
-        )
-    fts_query = " ".join('"' + t.replace('"', "") + '"' for t in terms)
-    return queryset.extra(
-        where=[
-            "tickets_ticket.number IN (SELECT rowid FROM tickets_ticket_fts WHERE tickets_ticket_fts MATCH %s)"
-        ],
-        params=[fts_query],
-    )
 
 
 @dataclass
