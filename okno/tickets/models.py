@@ -229,12 +229,20 @@ class Ticket(models.Model):
         ordering = ["-updated_at", "-number"]
         indexes = [
             # Keyset pagination of every built-in view: filter by scope + state,
-            # order by (updated_at, number).
+            # order by (updated_at, number). The columns after those let the view
+            # counts read the index alone (no table row: see view_counts).
             models.Index(
-                fields=["group", "state", "updated_at", "number"], name="ticket_group_state_upd"
+                fields=[
+                    *("group", "state", "updated_at", "number"),
+                    *("assignee", "priority", "is_deleted"),
+                ],
+                name="ticket_group_state_upd",
             ),
             models.Index(
-                fields=["assignee", "state", "updated_at", "number"],
+                fields=[
+                    *("assignee", "state", "updated_at", "number"),
+                    *("group", "priority", "is_deleted"),
+                ],
                 name="ticket_assignee_state_upd",
             ),
             models.Index(fields=["state", "updated_at", "number"], name="ticket_state_upd"),

@@ -11,13 +11,14 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from okno.tickets.catalog import fill_related
 from okno.tickets.models import Attachment, Message, SavedView, StatusCategory, Ticket
-from okno.tickets.permissions import visible_tickets
+from okno.tickets.permissions import visible_ticket_parts, visible_tickets
 from okno.tickets.search import SORTS, search_tickets, sort_queryset
 
 COUNT_CAP = 1000
@@ -71,35 +72,62 @@ def capped_count(queryset: QuerySet) -> int:
     return capped_counts({"n": queryset})["n"]
 
 
-def capped_counts(querysets: dict[str, QuerySet]) -> dict[str, int]:
+def capped_counts(querysets: dict[str, QuerySet | list[QuerySet]]) -> dict[str, int]:
     """Several capped counts in one statement (one round trip, one result row):
 
-        SELECT (SELECT COUNT(*) FROM (SELECT number ... LIMIT 1000) AS c0), (...), ...
+        SELECT (SELECT COUNT(*) FROM (SELECT number ... LIMIT 1000) AS c0_0) + (...), ...
 
     Each count stops at COUNT_CAP rows, so the cost does not grow with the table.
+    A name may map to a list of disjoint querysets (`visible_ticket_parts`), counted
+    one by one and added: the sum of capped parts reaches the cap exactly when their
+    union does, and is exact below it.
     """
     if not querysets:
         return {}
-    parts, params = [], []
-    for i, queryset in enumerate(querysets.values()):
-        inner = queryset.order_by().values("number")[:COUNT_CAP]
-        sql, inner_params = inner.query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS c{i})")  # noqa: S608 - ORM-compiled
-        params.extend(inner_params)
+    columns, params = [], []
+    for i, parts in enumerate(querysets.values()):
+        terms = []
+        for queryset in parts if isinstance(parts, list) else [parts]:
+            try:
+                sql, inner_params = _capped_subquery(queryset)
+            except EmptyResultSet:  # a part that cannot match (`.none()`)
+                continue
+            terms.append(f"(SELECT COUNT(*) FROM ({sql}) AS c{i}_{len(terms)})")  # noqa: S608
+            params.extend(inner_params)
+        columns.append(" + ".join(terms) or "0")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute("SELECT " + ", ".join(columns), params)  # ORM-compiled parts
         row = cursor.fetchone()
-    return dict(zip(querysets, row, strict=True))
+    return {name: min(int(n), COUNT_CAP) for name, n in zip(querysets, row, strict=True)}
+
+
+def _capped_subquery(queryset: QuerySet) -> tuple[str, tuple]:
+    return queryset.order_by().values("number")[:COUNT_CAP].query.sql_with_params()
 
 
 def view_counts(user, saved_views: list[SavedView] | None = None) -> dict[str, int]:
-    """Capped counts of the built-in views and `saved_views` (default: the user's)."""
-    base = visible_tickets(user)
-    querysets = {v.key: v.filter(base, user) for v in BUILTIN_VIEWS if v.key != "all"}
+    """Capped counts of the built-in views and `saved_views` (default: the user's).
+
+    Each view is counted over the disjoint parts of the user's scope, each part a
+    range of one index holding the columns the views filter on, so a count reads
+    index entries (at most COUNT_CAP per part), not table rows. A saved view with
+    words is counted over the whole scope (see below).
+    """
+    parts = visible_ticket_parts(user)
+    querysets = {
+        v.key: [v.filter(part, user) for part in parts] for v in BUILTIN_VIEWS if v.key != "all"
+    }
     if saved_views is None:
         saved_views = list(saved_views_for(user))
     for saved in saved_views:
-        querysets[f"saved-{saved.pk}"] = search_tickets(base, saved.query, user)[0]
+        matches, parsed = search_tickets(Ticket.objects.all(), saved.query, user)
+        # Words are matched against the full-text index, not read from the ticket
+        # indexes; per part, that work (reading a common word's matches) would be
+        # done once for each part: such a view is counted over the whole scope.
+        whole = parsed.text.strip()
+        querysets[f"saved-{saved.pk}"] = (
+            visible_tickets(user) & matches if whole else [part & matches for part in parts]
+        )
     return capped_counts(querysets)
 
 
