@@ -27,7 +27,7 @@ def refresh_sqlite_statistics(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0003_custom_channel")]
+    dependencies = [("tickets", "0004_search_document")]
 
     operations = [
         migrations.RemoveIndex(model_name="ticket", name="ticket_group_state_upd"),
