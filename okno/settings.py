@@ -58,13 +58,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "okno.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The Web* ones are Django's, left out of /api/ requests (okno.core.middleware).
+    "okno.core.middleware.WebSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "okno.core.middleware.WebAuthenticationMiddleware",
     "okno.core.middleware.UserLanguageMiddleware",
     "okno.core.middleware.UserTimezoneMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "okno.core.middleware.WebMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

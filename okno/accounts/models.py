@@ -117,13 +117,13 @@ class Group(models.Model):
         return self.name
 
 
-def _hash_token(key: str) -> str:
+def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 class ApiTokenQuerySet(models.QuerySet):
     def for_key(self, key: str):
-        return self.filter(key_hash=_hash_token(key), revoked_at__isnull=True)
+        return self.filter(key_hash=hash_token(key), revoked_at__isnull=True)
 
 
 class ApiToken(models.Model):
@@ -161,7 +161,7 @@ class ApiToken(models.Model):
     def issue(cls, *, user=None, contact=None, name: str = "") -> tuple["ApiToken", str]:
         key = secrets.token_urlsafe(32)
         token = cls.objects.create(
-            key_hash=_hash_token(key), prefix=key[:8], name=name, user=user, contact=contact
+            key_hash=hash_token(key), prefix=key[:8], name=name, user=user, contact=contact
         )
         return token, key
 

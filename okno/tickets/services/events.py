@@ -3,6 +3,7 @@
 from okno.accounts.models import User
 from okno.contacts.models import Contact
 from okno.core.actors import SystemActor
+from okno.core.rawsql import insert
 from okno.tickets.models import ActorKind, TicketEvent
 
 
@@ -51,7 +52,5 @@ def record_event(**fields) -> TicketEvent:
 def record_events(events: list[TicketEvent]) -> list[TicketEvent]:
     """Write events in one INSERT, in order (ids ascending, as the timeline reads
     them); SQLite and PostgreSQL both give the new ids back."""
-    if len(events) == 1:
-        events[0].save(force_insert=True)
-        return events
-    return TicketEvent.objects.bulk_create(events)
+    insert(*events)
+    return events

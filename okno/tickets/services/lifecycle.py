@@ -17,6 +17,7 @@ from okno.contacts.services import contact_find, contact_settle, normalize_email
 from okno.core.actors import SystemActor
 from okno.core.errors import ValidationFailed, VersionConflict
 from okno.core.events import dispatch_after_commit
+from okno.core.rawsql import insert
 from okno.core.text import html_to_text, sanitize_html, text_to_html
 from okno.tickets.models import (
     AuthorKind,
@@ -182,7 +183,7 @@ def _add_message(
         kind, direction = AuthorKind.CONTACT, Direction.IN
     else:
         kind, direction = AuthorKind.SYSTEM, Direction.OUT
-    message = Message.objects.create(
+    message = Message(
         ticket=ticket,
         author_kind=kind,
         direction=direction,
@@ -197,6 +198,7 @@ def _add_message(
         from_outside=from_outside,
         created_at=now,
     )
+    insert(message)
     stored = [attachment_store(message=message, item=item) for item in attachments]
     event = new_event(
         ticket_id=ticket.number,
@@ -296,7 +298,7 @@ def ticket_open(
             counters["last_customer_message_at"] = now
         elif isinstance(author, User):
             counters["last_agent_message_at"] = now
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             subject=subject,
             status=status,
             state=status.category,
@@ -313,6 +315,7 @@ def ticket_open(
             updated_at=now,
             **counters,
         )
+        insert(ticket)
         if idempotency_key:
             try:
                 with transaction.atomic():
