@@ -57,7 +57,9 @@ def test_order_pages_and_counts_on_both_plans(world, plan):
     ]
     base = timezone.now() - dt.timedelta(days=1)
     for i, ticket in enumerate(made):  # an order unlike the numbers'
-        Ticket.objects.filter(pk=ticket.pk).update(updated_at=base + dt.timedelta(hours=(i * 3) % 5))
+        Ticket.objects.filter(pk=ticket.pk).update(
+            updated_at=base + dt.timedelta(hours=(i * 3) % 5)
+        )
     expected = list(
         Ticket.objects.filter(number__in=[t.number for t in made] + [world.ticket_a.number])
         .order_by("-updated_at", "-number")
@@ -101,7 +103,9 @@ def is_common(words: str) -> bool:
 
 def test_a_word_in_most_tickets_is_common_and_a_rare_one_is_not(world, monkeypatch):
     for i in range(12):
-        ticket_create(actor=world.customer_acme, subject=f"Принтер {i}", body_text="Зажевал бумагу.")
+        ticket_create(
+            actor=world.customer_acme, subject=f"Принтер {i}", body_text="Зажевал бумагу."
+        )
     ticket_create(actor=world.customer_acme, subject="Зюзюка", body_text="Редкое слово.")
     if connection.vendor == "postgresql":
         assert not is_common("принтер")  # no statistics yet: fetch, as before
