@@ -54,6 +54,11 @@ def insert(*objs: models.Model) -> None:
             model.objects.bulk_create(objs)
         return
     connection = connections[DEFAULT_DB_ALIAS]
+    batch = _batch_size(connection, model, len(objs))
+    if batch < len(objs):  # the backend's limit on parameters per statement
+        for start in range(0, len(objs), batch):
+            insert(*objs[start : start + batch])
+        return
     sql, fields = _insert_statement(connection, model, len(objs))
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
     with connection.cursor() as cursor:
@@ -63,6 +68,14 @@ def insert(*objs: models.Model) -> None:
         obj.pk = key
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def _batch_size(connection, model, rows: int) -> int:
+    if rows == 1:
+        return 1
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    return max(connection.ops.bulk_batch_size(fields, [None] * rows), 1)
 
 
 def _insert_statement(connection, model, rows: int) -> tuple[str, list]:
