@@ -10,6 +10,8 @@ SQLite answers title-only matches from FTS5 as it is.
 
 from django.db import migrations
 
+from okno.core.migration_sql import postgresql_only
+
 VECTOR_FUNCTION = """CREATE OR REPLACE FUNCTION kb_searchtext_vector() RETURNS trigger AS $$
     BEGIN
       NEW.search_vector :=
@@ -33,19 +35,7 @@ PG_DROP = [
 ]
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in PG_CREATE:
-            schema_editor.execute(sql)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in PG_DROP:
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [("kb", "0004_kbimage_key")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [postgresql_only(PG_CREATE, PG_DROP)]

@@ -13,6 +13,8 @@ SQLite keeps its FTS5 table as it is.
 
 from django.db import migrations
 
+from okno.core.migration_sql import postgresql_only
+
 PG_CREATE = [
     "ALTER TABLE tickets_ticketsearchtext ADD COLUMN document tsvector"
     " GENERATED ALWAYS AS (strip(to_tsvector('simple', lemmas))) STORED",
@@ -30,19 +32,7 @@ PG_DROP = [
 ]
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in PG_CREATE:
-            schema_editor.execute(sql)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in PG_DROP:
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [("tickets", "0003_custom_channel")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [postgresql_only(PG_CREATE, PG_DROP)]
