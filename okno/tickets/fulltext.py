@@ -58,21 +58,25 @@ def _match_postgresql(queryset: QuerySet, words: str) -> QuerySet:
         # the stored vector) instead of a join: as a join, the planner's default
         # costs preferred reading the whole index table in ticket order for a
         # capped count (50 ms for a common word at 100k tickets; checks: ~5 ms).
-        return queryset.extra(
-            where=[
-                "EXISTS (SELECT FROM tickets_ticketsearchtext"
-                " WHERE ticket_id = tickets_ticket.number"
-                " AND document @@ plainto_tsquery('simple', %s) OFFSET 0)"
-            ],
-            params=[words],
+        return _where(
+            queryset,
+            "EXISTS (SELECT FROM tickets_ticketsearchtext"
+            " WHERE ticket_id = tickets_ticket.number"
+            " AND document @@ plainto_tsquery('simple', %s) OFFSET 0)",
+            words,
         )
-    return queryset.extra(
-        where=[
-            "tickets_ticket.number IN (SELECT ticket_id FROM tickets_ticketsearchtext"
-            " WHERE document @@ plainto_tsquery('simple', %s))"
-        ],
-        params=[words],
+    return _where(
+        queryset,
+        "tickets_ticket.number IN (SELECT ticket_id FROM tickets_ticketsearchtext"
+        " WHERE document @@ plainto_tsquery('simple', %s))",
+        words,
     )
+
+
+def _where(queryset: QuerySet, condition: str, param: str) -> QuerySet:
+    """The match as raw SQL: the plan choices above have no ORM spelling. Every
+    condition is a constant of this module; the words go as a parameter."""
+    return queryset.extra(where=[condition], params=[param])  # noqa: S610
 
 
 def _pg_is_common(words: str) -> bool:
@@ -101,21 +105,9 @@ def _match_sqlite(queryset: QuerySet, fts_query: str) -> QuerySet:
     # primary key it then fetches each match and sorts them all (rare words); with
     # the unary `+` hiding the key from the planner it walks the tickets in the
     # list's order (or a view's index) and keeps those in the set (common words).
-    if _fts_is_common(fts_query):
-        return queryset.extra(
-            where=[
-                "+tickets_ticket.number IN (SELECT rowid FROM tickets_ticket_fts"
-                " WHERE tickets_ticket_fts MATCH %s)"
-            ],
-            params=[fts_query],
-        )
-    return queryset.extra(
-        where=[
-            "tickets_ticket.number IN (SELECT rowid FROM tickets_ticket_fts"
-            " WHERE tickets_ticket_fts MATCH %s)"
-        ],
-        params=[fts_query],
-    )
+    matches = "IN (SELECT rowid FROM tickets_ticket_fts WHERE tickets_ticket_fts MATCH %s)"
+    key = "+tickets_ticket.number " if _fts_is_common(fts_query) else "tickets_ticket.number "
+    return _where(queryset, key + matches, fts_query)
 
 
 def _fts_is_common(fts_query: str) -> bool:
